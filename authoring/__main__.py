@@ -1,0 +1,5 @@
+"""`python -m authoring` runs the `microcred` command."""
+
+from .cli import main
+
+main()

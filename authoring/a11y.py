@@ -1,0 +1,274 @@
+"""Accessibility checks on the rendered, sanitized HTML of a module or a question snippet.
+
+Reported: images without alt text (M006) unless decorative, alt text that looks like a file name or
+placeholder or is over 150 characters (M007), heading levels that skip or a second H1 (M004),
+tables without a header row (M012), and link text that does not say where the link goes (M008).
+The HTML has no source positions, so `Locator` finds each problem's line in the Markdown source.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from html import unescape
+
+from authoring.diagnostics import CODES, Diagnostic
+from authoring.mdext.quizfence import fence_mask
+
+MAX_ALT = 150
+NON_DESCRIPTIVE = frozenset(
+    {
+        "click here",
+        "here",
+        "link",
+        "this link",
+        "read more",
+        "more",
+        "click",
+        "this",
+        "learn more",
+        "go",
+        "details",
+        "page",
+        "this page",
+        "continue",
+    }
+)
+_FILE_ALT_RE = re.compile(
+    r"(?:\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?|avif)$)|"
+    r"^(?:img|image|photo|picture|pic|screenshot|screen shot|graphic|figure|alt|alt text|"
+    r"placeholder|untitled|dsc|dscn|img_?\d+|dsc_?\d+)[\s_-]*\d*$",
+    re.IGNORECASE,
+)
+_URL_TEXT_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_TOKEN_RE = re.compile(
+    r"<(?P<end>/?)(?P<tag>[A-Za-z][A-Za-z0-9]*)(?P<attrs>[^>]*)>|(?P<text>[^<]+)|<"
+)
+_ATTR_RE = re.compile(r'([^\s=/"]+)(?:="([^"]*)")?')
+
+
+class Locator:
+    """Maps text found in rendered HTML back to a line of the Markdown source.
+
+    Needles are tried in order (literal strings or compiled patterns, case-insensitive); each
+    needle remembers where it was last found, so repeated problems map to successive lines.
+    Hits inside fenced code are skipped. When nothing matches, `fallback` (or the first line).
+    """
+
+    def __init__(self, source: str, first_line: int, fallback: int | None = None) -> None:
+        self.source = source
+        self.first_line = first_line
+        self.fallback = fallback if fallback is not None else first_line
+        self._starts = [0] + [m.end() for m in re.finditer("\n", source)]
+        self._mask: tuple[bool, ...] | None = None
+        self._cursor: dict[str, int] = {}
+
+    def line_of(self, *needles: str | re.Pattern[str]) -> int:
+        """1-based file line of the first needle found after its previous hit."""
+        if not self.source:
+            return self.fallback
+        if self._mask is None:
+            self._mask = fence_mask(self.source.split("\n"))
+        for needle in needles:
+            pattern = (
+                needle
+                if isinstance(needle, re.Pattern)
+                else re.compile(re.escape(needle), re.IGNORECASE)
+            )
+            if not pattern.pattern:
+                continue
+            key = pattern.pattern
+            pos = self._cursor.get(key, 0)
+            while (m := pattern.search(self.source, pos)) is not None:
+                index = bisect.bisect_right(self._starts, m.start()) - 1
+                pos = m.end() if m.end() > m.start() else m.end() + 1
+                if not self._mask[index]:
+                    self._cursor[key] = pos
+                    return self.first_line + index
+        return self.fallback
+
+
+def _text(value: str) -> str:
+    return " ".join(value.split())
+
+
+@dataclass
+class _Link:
+    href: str
+    text: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Table:
+    rows: int = 0
+    first_row: list[tuple[str, list[str]]] = field(default_factory=list)  # (cell tag, text)
+
+
+class _Checker:
+    """Walks sanitized HTML. nh3's serializer escapes every `<` and `>` in text and attribute
+    values, so a regex tokenizer reads its output exactly (and far faster than html.parser)."""
+
+    def __init__(self, check_headings: bool, src_map: Mapping[str, str]) -> None:
+        self.check_headings = check_headings
+        self.src_map = src_map
+        self.found: list[tuple[str, str, str, tuple[str | re.Pattern[str], ...]]] = []
+        self.heading: tuple[int, list[str]] | None = None
+        self.last_level = 1
+        self.h1_count = 0
+        self.links: list[_Link] = []
+        self.tables: list[_Table] = []
+        self.cell: list[str] | None = None
+
+    def feed(self, html: str) -> None:
+        for m in _TOKEN_RE.finditer(html):
+            if m["text"] is not None:
+                if self.heading or self.links or self.cell is not None:
+                    self._collect(unescape(m["text"]))
+            elif m["end"]:
+                self.handle_endtag(m["tag"].lower())
+            else:
+                attrs = [
+                    (a[1].lower(), unescape(a[2] or "")) for a in _ATTR_RE.finditer(m["attrs"])
+                ]
+                self.handle_starttag(m["tag"].lower(), attrs)
+
+    def add(self, code: str, message: str, hint: str, *needles: str | re.Pattern[str]) -> None:
+        self.found.append((code, message, hint, needles))
+
+    def _collect(self, text: str) -> None:
+        if self.heading is not None:
+            self.heading[1].append(text)
+        for link in self.links:
+            link.text.append(text)
+        if self.cell is not None:
+            self.cell.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag in _HEADINGS:
+            self.heading = (_HEADINGS[tag], [])
+        elif tag == "a":
+            self.links.append(_Link(a.get("href", "")))
+        elif tag == "img":
+            self._image(a)
+        elif tag == "table":
+            self.tables.append(_Table())
+        elif tag == "tr" and self.tables:
+            self.tables[-1].rows += 1
+        elif tag in ("th", "td") and self.tables and self.tables[-1].rows == 1:
+            self.cell = []
+            self.tables[-1].first_row.append((tag, self.cell))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HEADINGS and self.heading is not None:
+            self._heading_done(*self.heading)
+            self.heading = None
+        elif tag == "a" and self.links:
+            self._link_done(self.links.pop())
+        elif tag in ("th", "td"):
+            self.cell = None
+        elif tag == "table" and self.tables:
+            self._table_done(self.tables.pop())
+
+    def _image(self, a: dict[str, str]) -> None:
+        alt, src = a.get("alt"), a.get("src", "")
+        src = self.src_map.get(src, src)
+        decorative = alt == "" and a.get("role") in ("presentation", "none")
+        needles = (src, "<img")
+        if alt is None or (not alt.strip() and not decorative):
+            self.add(
+                "M006",
+                f"image '{src}' has no alt text",
+                "describe it in the brackets, ![what it shows](...), or mark it "
+                "![](...){decorative} (WCAG 1.1.1)",
+                *needles,
+            )
+        elif alt and (_FILE_ALT_RE.search(alt.strip()) or alt.strip() == src.rsplit("/", 1)[-1]):
+            self.add(
+                "M007",
+                f"alt text '{alt.strip()}' looks like a file name or placeholder",
+                "say what the image shows",
+                *needles,
+            )
+        elif len(alt) > MAX_ALT:
+            self.add(
+                "M007",
+                f"alt text is {len(alt)} characters long (over {MAX_ALT})",
+                "move the long description to a caption or the text",
+                *needles,
+            )
+        if alt:
+            self._collect(alt)
+
+    def _heading_done(self, level: int, parts: list[str]) -> None:
+        text = _text("".join(parts))
+        needles = (text, re.compile(rf"^#{{{level}}}(?!#)", re.MULTILINE), f"<h{level}")
+        if not self.check_headings:
+            return
+        if level == 1:
+            self.h1_count += 1
+            if self.h1_count > 1:
+                self.add(
+                    "M004",
+                    f"more than one H1 heading ('{text}')",
+                    "use ## for sections; the page has one H1 (WCAG 1.3.1)",
+                    *needles,
+                )
+        if level > self.last_level + 1:
+            self.add(
+                "M004",
+                f"heading level skips from H{self.last_level} to H{level} ('{text}')",
+                f"use {'#' * (self.last_level + 1)} here (WCAG 1.3.1)",
+                *needles,
+            )
+        self.last_level = level
+
+    def _link_done(self, link: _Link) -> None:
+        text = _text("".join(link.text))
+        plain = text.lower().strip(" .:!?…»>→")
+        needles = (f"[{text}]", text, link.href) if text else (link.href,)
+        hint = "make the link text say where it goes (WCAG 2.4.4)"
+        if not text:
+            self.add("M008", f"link to '{link.href}' has no text", hint, *needles)
+        elif plain in NON_DESCRIPTIVE:
+            self.add("M008", f"link text '{text}' does not describe its target", hint, *needles)
+        elif _URL_TEXT_RE.match(text):
+            self.add("M008", f"bare URL '{text}' used as link text", hint, *needles)
+
+    def _table_done(self, table: _Table) -> None:
+        cells = table.first_row
+        first = _text("".join(cells[0][1])) if cells else ""
+        needles = (f"| {first}", first, "<table") if first else ("<table", "|")
+        if not cells or any(tag != "th" for tag, _ in cells):
+            self.add(
+                "M012",
+                "table has no header row",
+                "give the first row header cells (a Markdown table's first line) (WCAG 1.3.1)",
+                *needles,
+            )
+        elif not any(_text("".join(t)) for _, t in cells):
+            self.add("M012", "table header row is empty", "name each column (WCAG 1.3.1)", *needles)
+
+
+def check_html(
+    html: str,
+    *,
+    path: str,
+    locator: Locator,
+    src_map: Mapping[str, str] | None = None,
+    headings: bool = True,
+) -> list[Diagnostic]:
+    """Accessibility diagnostics for HTML that went through `authoring.render.sanitize`.
+
+    `src_map` maps served image URLs back to the paths written in the source (for messages and
+    lines); `headings=False` skips the outline checks (for snippets such as question stems).
+    """
+    checker = _Checker(headings, src_map or {})
+    checker.feed(html)
+    return [
+        Diagnostic(path, locator.line_of(*needles), 1, CODES[code], code, message, hint)
+        for code, message, hint, needles in checker.found
+    ]

@@ -1,0 +1,246 @@
+"""`microcred check` and the first half of `build`: load, validate, render once, collect all.
+
+Rendering is cached per module by the hash of its source (and the renderer's version), so a
+second check or a rebuild after one edit renders only what changed, and the checker and the
+builder never render a module twice. Large courses render on every core.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Diagnostic, Severity, apply_strict, sort_diagnostics
+from .loader import load_course
+from .model import Course, Module, Question
+
+log = logging.getLogger(__name__)
+
+RENDER_CACHE_VERSION = "1"
+CACHE_DIRNAME = ".microcred-cache"
+#: Below this many modules to render, a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 24
+
+
+@dataclass(frozen=True)
+class ModuleRender:
+    """What rendering one module produced; JSON-serialisable for the cache."""
+
+    module_id: str
+    html: str
+    diagnostics: tuple[Diagnostic, ...]
+    assets: tuple[str, ...]
+    questions_public: dict[str, dict[str, Any]]
+    questions_private: dict[str, dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "module_id": self.module_id,
+            "html": self.html,
+            "diagnostics": [d.as_dict() for d in self.diagnostics],
+            "assets": list(self.assets),
+            "questions_public": self.questions_public,
+            "questions_private": self.questions_private,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModuleRender:
+        diags = tuple(
+            Diagnostic(**{**d, "severity": Severity(d["severity"])}) for d in data["diagnostics"]
+        )
+        return cls(
+            data["module_id"],
+            data["html"],
+            diags,
+            tuple(data["assets"]),
+            data["questions_public"],
+            data["questions_private"],
+        )
+
+
+@dataclass
+class CheckResult:
+    course: Course | None
+    diagnostics: list[Diagnostic]
+    renders: dict[str, ModuleRender] = field(default_factory=dict)
+    question_renders: dict[str, ModuleRender] = field(default_factory=dict)
+    bank_renders: dict[str, ModuleRender] = field(default_factory=dict)
+    rendered_count: int = 0  # modules actually rendered (not from cache)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def asset_url_for_package(path: str) -> str:
+    """Inside a package, module HTML names an asset by its course-relative path under assets/."""
+    return "assets/" + path
+
+
+def render_body(module: Module) -> ModuleRender:
+    """Render a module body: HTML, its diagnostics and the assets it references."""
+    from .render import render_module
+
+    rendered = render_module(module, asset_url=asset_url_for_package)
+    return ModuleRender(
+        module.id, rendered.html, tuple(rendered.diagnostics), tuple(rendered.assets), {}, {}
+    )
+
+
+def render_questions(key: str, questions: Sequence[Question]) -> ModuleRender:
+    """The public and private parts of questions (a module's, or a bank's)."""
+    from .render import render_question
+
+    public: dict[str, dict[str, Any]] = {}
+    private: dict[str, dict[str, Any]] = {}
+    for q in questions:
+        public[q.id], private[q.id] = render_question(q)
+    return ModuleRender(key, "", (), (), public, private)
+
+
+def _cache_key(kind: str, source_hash: str) -> str:
+    raw = f"{RENDER_CACHE_VERSION}|{_renderer_version()}|{kind}|{source_hash}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _renderer_version() -> str:
+    """Changes whenever the renderer's code changes, so stale cache entries are never used."""
+    global _RENDERER_VERSION
+    if _RENDERER_VERSION is None:
+        here = Path(__file__).parent
+        h = hashlib.sha256()
+        for p in sorted(
+            [here / "render.py", here / "a11y.py", *sorted((here / "mdext").glob("*.py"))]
+        ):
+            if p.exists():
+                h.update(p.read_bytes())
+        _RENDERER_VERSION = h.hexdigest()[:16]
+    return _RENDERER_VERSION
+
+
+_RENDERER_VERSION: str | None = None
+
+
+class RenderCache:
+    """Rendered modules on disk, one JSON file per (source hash, renderer version)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def get(self, key: str) -> ModuleRender | None:
+        if self.folder is None:
+            return None
+        path = self.folder / f"{key}.json"
+        try:
+            return ModuleRender.from_json(json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, render: ModuleRender) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(render.to_json(), ensure_ascii=False), "utf-8")
+        os.replace(tmp, self.folder / f"{key}.json")
+
+
+def _render_job(args: tuple[Module, bool, bool]) -> tuple[ModuleRender | None, ModuleRender | None]:
+    module, need_body, need_questions = args
+    body = render_body(module) if need_body else None
+    questions = render_questions(module.id, module.questions) if need_questions else None
+    return body, questions
+
+
+def check_course(
+    folder: str | Path,
+    *,
+    strict: bool = False,
+    with_questions: bool = False,
+    cache_dir: Path | bool | None = True,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CheckResult:
+    """Load, validate and render every module once; every diagnostic, sorted.
+
+    `with_questions` also renders question parts (the build needs them; check does not).
+    `cache_dir=True` uses `<folder>/.microcred-cache/render`; False or None disables caching.
+    """
+    root = Path(folder)
+    course, diags = load_course(root)
+    result = CheckResult(course, list(diags))
+    if course is None:
+        result.diagnostics = _finish(result.diagnostics, strict)
+        return result
+    cache = RenderCache(
+        root / CACHE_DIRNAME / "render" if cache_dir is True else (cache_dir or None)
+    )
+
+    # (module, body key or None when cached, questions key or None when cached or not wanted)
+    pending: list[tuple[Module, str | None, str | None]] = []
+    for module in course.modules:
+        body_key = _cache_key("body", module.source_hash)
+        body = cache.get(body_key)
+        if body is not None:
+            result.renders[module.id] = body
+        q_key: str | None = None
+        if with_questions:
+            q_key = _cache_key("questions", module.source_hash)
+            questions = cache.get(q_key)
+            if questions is not None:
+                result.question_renders[module.id] = questions
+                q_key = None
+        if body is None or q_key is not None:
+            pending.append((module, None if body is not None else body_key, q_key))
+        elif progress:
+            progress(1)
+
+    jobs_args = [(m, bk is not None, qk is not None) for m, bk, qk in pending]
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            chunk = max(1, len(pending) // (workers * 4))
+            outputs = list(pool.map(_render_job, jobs_args, chunksize=chunk))
+    else:
+        outputs = [_render_job(a) for a in jobs_args]
+    for (module, body_key, q_key), (body, questions) in zip(pending, outputs, strict=True):
+        if body is not None and body_key is not None:
+            cache.put(body_key, body)
+            result.renders[module.id] = body
+            result.rendered_count += 1
+        if questions is not None and q_key is not None:
+            cache.put(q_key, questions)
+            result.question_renders[module.id] = questions
+        if progress:
+            progress(1)
+
+    if with_questions:
+        for bank in course.banks:
+            bank_hash = hashlib.sha256(
+                "\x1f".join(
+                    q.content_hash() + q.stem_md + q.explain_md + repr(q) for q in bank.questions
+                ).encode()
+            ).hexdigest()
+            key = _cache_key("bank:" + bank.path, bank_hash)
+            hit = cache.get(key)
+            if hit is None:
+                hit = render_questions(bank.path, bank.questions)
+                cache.put(key, hit)
+            result.bank_renders[bank.path] = hit
+
+    for render in result.renders.values():
+        result.diagnostics.extend(render.diagnostics)
+    result.diagnostics = _finish(result.diagnostics, strict)
+    return result
+
+
+def _finish(diags: list[Diagnostic], strict: bool) -> list[Diagnostic]:
+    unique = list(dict.fromkeys(diags))  # a problem reported by two passes is printed once
+    return sort_diagnostics(apply_strict(unique) if strict else unique)

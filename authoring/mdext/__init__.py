@@ -1,0 +1,1 @@
+"""Python-Markdown extensions for the course format, one per module."""

@@ -1,0 +1,66 @@
+"""microcred: the LTI 1.3 tool. This module holds the application factory only."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: Feature packages, each with a `views.bp` blueprint and optionally `init_app(app)`.
+FEATURES: tuple[str, ...] = ("core", "lti", "admin")
+
+
+def default_instance_path() -> str:
+    return os.environ.get("MICROCRED_INSTANCE") or str(Path.cwd() / "instance")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the tool. `config` overrides environment settings (see plugin/config.py)."""
+    from . import web
+    from .config import load_settings
+    from .extensions import csrf, db, migrate
+    from .store import make_store
+
+    config = dict(config or {})
+    instance_path = str(config.pop("INSTANCE_PATH", None) or default_instance_path())
+    settings = load_settings(config, instance_path)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        TESTING=settings.env == "testing",
+        PREFERRED_URL_SCHEME="https" if settings.is_https else "http",
+        SESSION_COOKIE_SECURE=settings.is_https,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MICROCRED=settings,
+    )
+    # Remaining plain Flask keys in `config` (e.g. WTF_CSRF_ENABLED in tests) pass through.
+    app.config.update({k: v for k, v in config.items() if k.isupper()})
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    app.extensions["microcred.store"] = make_store(settings.redis_url, app.instance_path)
+    web.init_app(app)
+
+    for name in FEATURES:
+        module = importlib.import_module(f".{name}", __name__)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+        views = importlib.import_module(f".{name}.views", __name__)
+        app.register_blueprint(views.bp)
+    return app
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

@@ -1,0 +1,1 @@
+"""Core pages that belong to no feature: the home page and health checks."""

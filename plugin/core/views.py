@@ -1,0 +1,38 @@
+"""Home page, liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+from sqlalchemy import text
+
+from ..extensions import db
+from ..web import get_store, settings
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("core/index.html", settings=settings())
+
+
+@bp.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[dict[str, Any], int]:
+    """Readiness: the database and the store answer."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # readiness reports any failure instead of raising
+        checks["database"] = f"failed: {type(exc).__name__}"
+    checks["store"] = "ok" if get_store().ping() else "failed"
+    ok = all(v == "ok" for v in checks.values())
+    return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503

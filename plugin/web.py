@@ -1,0 +1,76 @@
+"""Cross-cutting web concerns: request ids, error pages, security headers, template helpers."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from typing import Any
+
+from flask import Flask, Response, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .errors import MicrocredError
+from .store import Store
+
+log = logging.getLogger(__name__)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def get_store() -> Store:
+    """The shared key-value store of this app."""
+    return current_app.extensions["microcred.store"]  # type: ignore[no-any-return]
+
+
+def settings() -> Any:
+    return current_app.config["MICROCRED"]
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.startswith("/api/") or best == "application/json"
+
+
+def error_response(code: str, title: str, message: str, status: int) -> tuple[Any, int]:
+    """An iframe-friendly error page (or JSON) carrying a stable code and the request id."""
+    rid = getattr(g, "request_id", "")
+    if wants_json():
+        body = {"error": {"code": code, "title": title, "message": message, "request_id": rid}}
+        return body, status
+    html = render_template(
+        "errors/error.html", code=code, title=title, message=message, request_id=rid,
+        status=status,
+    )
+    return html, status
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Session tokens travel in URLs inside LMS iframes: never leak them to other sites.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if settings().is_https:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    @app.errorhandler(MicrocredError)
+    def _domain_error(exc: MicrocredError) -> tuple[Any, int]:
+        log.info("refused %s %s: %s %s", request.method, request.path, exc.code, exc.message)
+        return error_response(exc.code, exc.title, exc.message, exc.status)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Any, int]:
+        code = (exc.name or "error").upper().replace(" ", "_")
+        return error_response(code, exc.name or "Error", exc.description or "", exc.code or 500)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        return {"csp_nonce": getattr(g, "csp_nonce", ""), "request_id": getattr(g, "request_id", "")}
