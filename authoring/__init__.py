@@ -1,4 +1,4 @@
-"""microcred authoring toolkit: the Markdown micro-course format, checks, rendering, grading, packages.
+"""microcred authoring toolkit: course format, checks, rendering, grading and packages.
 
 Pure Python: never imports Flask, SQLAlchemy or the `plugin` package.
 """

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import unescape
 
 from authoring.diagnostics import CODES, Diagnostic
-from authoring.mdext.quizfence import fence_mask
+from authoring.mdext.quizfence import quiz_fence_id, scan_fences
 
 MAX_ALT = 150
 NON_DESCRIPTIVE = frozenset(
@@ -44,51 +44,92 @@ _FILE_ALT_RE = re.compile(
 )
 _URL_TEXT_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_EMPTY_ROW_RE = re.compile(r"^[ \t]*\|?(?:[ \t]*\|)+[ \t]*$", re.MULTILINE)
 _TOKEN_RE = re.compile(
     r"<(?P<end>/?)(?P<tag>[A-Za-z][A-Za-z0-9]*)(?P<attrs>[^>]*)>|(?P<text>[^<]+)|<"
 )
 _ATTR_RE = re.compile(r'([^\s=/"]+)(?:="([^"]*)")?')
 
 
-class Locator:
-    """Maps text found in rendered HTML back to a line of the Markdown source.
+Needle = str | re.Pattern[str]
 
-    Needles are tried in order (literal strings or compiled patterns, case-insensitive); each
-    needle remembers where it was last found, so repeated problems map to successive lines.
-    Hits inside fenced code are skipped. When nothing matches, `fallback` (or the first line).
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem found in HTML, with the source text (`needles`) that should locate it."""
+
+    code: str
+    message: str
+    hint: str
+    needles: tuple[Needle, ...] = ()
+
+
+class Locator:
+    """Maps something found in rendered HTML back to a line and column of the Markdown source.
+
+    Needles are tried in order (literal text, case-insensitive, or compiled patterns whose group
+    `at`, when present, marks the column); each needle remembers where it was last found, so a
+    repeated problem maps to successive places.
+    Code fences are never searched; quiz blocks only when asked (`in_quiz=True`, for the text of
+    questions, which the module HTML does not contain). With nothing found: `fallback`, column 1.
     """
 
     def __init__(self, source: str, first_line: int, fallback: int | None = None) -> None:
         self.source = source
         self.first_line = first_line
         self.fallback = fallback if fallback is not None else first_line
-        self._starts = [0] + [m.end() for m in re.finditer("\n", source)]
-        self._mask: tuple[bool, ...] | None = None
-        self._cursor: dict[str, int] = {}
+        self._starts: list[int] = []  # offset of each line, computed on first use
+        self._kinds: list[str] | None = None  # per line: "" prose, "code", "quiz"
+        self._cursor: dict[tuple[str, bool], int] = {}
 
-    def line_of(self, *needles: str | re.Pattern[str]) -> int:
-        """1-based file line of the first needle found after its previous hit."""
+    def _line_kinds(self) -> list[str]:
+        if self._kinds is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
+            lines = self.source.split("\n")
+            self._kinds = [""] * len(lines)
+            for f in scan_fences(lines):
+                kind = "quiz" if quiz_fence_id(f.info) else "code"
+                for k in range(f.start, f.end + 1):
+                    self._kinds[k] = kind
+        return self._kinds
+
+    def position(
+        self,
+        *needles: Needle,
+        start_line: int | None = None,
+        in_quiz: bool = False,
+        fallback: int | None = None,
+    ) -> tuple[int, int]:
+        """(line, column) in the file of the first needle found after its previous hit (and
+        not before `start_line`); (`fallback` or the locator's fallback, 1) when none is."""
+        missing = (fallback if fallback is not None else self.fallback, 1)
         if not self.source:
-            return self.fallback
-        if self._mask is None:
-            self._mask = fence_mask(self.source.split("\n"))
+            return missing
+        kinds = self._line_kinds()
+        floor = 0
+        if start_line is not None:
+            index = min(max(start_line - self.first_line, 0), len(self._starts) - 1)
+            floor = self._starts[index]
+        wanted = "quiz" if in_quiz else ""
         for needle in needles:
-            pattern = (
-                needle
-                if isinstance(needle, re.Pattern)
-                else re.compile(re.escape(needle), re.IGNORECASE)
-            )
-            if not pattern.pattern:
-                continue
-            key = pattern.pattern
-            pos = self._cursor.get(key, 0)
-            while (m := pattern.search(self.source, pos)) is not None:
+            if isinstance(needle, str):
+                if not needle:
+                    continue
+                needle = re.compile(re.escape(needle), re.IGNORECASE)
+            key = (needle.pattern, in_quiz)
+            pos = max(self._cursor.get(key, 0), floor)
+            while (m := needle.search(self.source, pos)) is not None:
                 index = bisect.bisect_right(self._starts, m.start()) - 1
                 pos = m.end() if m.end() > m.start() else m.end() + 1
-                if not self._mask[index]:
+                if kinds[index] == wanted:
                     self._cursor[key] = pos
-                    return self.first_line + index
-        return self.fallback
+                    at = m.start("at") if "at" in needle.groupindex else m.start()
+                    return self.first_line + index, at - self._starts[index] + 1
+        return missing
+
+    def line_of(self, *needles: Needle) -> int:
+        """Just the line of `position`."""
+        return self.position(*needles)[0]
 
 
 def _text(value: str) -> str:
@@ -114,7 +155,7 @@ class _Checker:
     def __init__(self, check_headings: bool, src_map: Mapping[str, str]) -> None:
         self.check_headings = check_headings
         self.src_map = src_map
-        self.found: list[tuple[str, str, str, tuple[str | re.Pattern[str], ...]]] = []
+        self.found: list[Finding] = []
         self.heading: tuple[int, list[str]] | None = None
         self.last_level = 1
         self.h1_count = 0
@@ -135,8 +176,8 @@ class _Checker:
                 ]
                 self.handle_starttag(m["tag"].lower(), attrs)
 
-    def add(self, code: str, message: str, hint: str, *needles: str | re.Pattern[str]) -> None:
-        self.found.append((code, message, hint, needles))
+    def add(self, code: str, message: str, hint: str, *needles: Needle) -> None:
+        self.found.append(Finding(code, message, hint, needles))
 
     def _collect(self, text: str) -> None:
         if self.heading is not None:
@@ -146,7 +187,7 @@ class _Checker:
         if self.cell is not None:
             self.cell.append(text)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, attrs: Sequence[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag in _HEADINGS:
             self.heading = (_HEADINGS[tag], [])
@@ -177,7 +218,13 @@ class _Checker:
         alt, src = a.get("alt"), a.get("src", "")
         src = self.src_map.get(src, src)
         decorative = alt == "" and a.get("role") in ("presentation", "none")
-        needles = (src, "<img")
+        needles = (
+            re.compile(rf"!\[\s*{re.escape((alt or '').strip())}\s*\]\(\s*<?{re.escape(src)}"),
+            re.compile(rf"!\[[^\]]*\]\(\s*<?{re.escape(src)}"),
+            re.compile(rf"<img\b[^>]*{re.escape(src)}", re.I),
+            src,
+            "<img",
+        )
         if alt is None or (not alt.strip() and not decorative):
             self.add(
                 "M006",
@@ -205,7 +252,12 @@ class _Checker:
 
     def _heading_done(self, level: int, parts: list[str]) -> None:
         text = _text("".join(parts))
-        needles = (text, re.compile(rf"^#{{{level}}}(?!#)", re.MULTILINE), f"<h{level}")
+        needles = (
+            re.compile(rf"^ {{0,3}}#{{1,6}}[ \t]+{re.escape(text)}", re.MULTILINE),
+            re.compile(rf"^ {{0,3}}#{{{level}}}(?!#)", re.MULTILINE),
+            text,
+            f"<h{level}",
+        )
         if not self.check_headings:
             return
         if level == 1:
@@ -229,7 +281,10 @@ class _Checker:
     def _link_done(self, link: _Link) -> None:
         text = _text("".join(link.text))
         plain = text.lower().strip(" .:!?…»>→")
-        needles = (f"[{text}]", text, link.href) if text else (link.href,)
+        needles: tuple[Needle, ...] = (link.href, "<a")
+        if text:
+            raw_link = re.compile(rf"<a\b[^>]*>\s*{re.escape(text)}", re.I)
+            needles = (f"[{text}]", f"<{link.href}>", raw_link, text, link.href)
         hint = "make the link text say where it goes (WCAG 2.4.4)"
         if not text:
             self.add("M008", f"link to '{link.href}' has no text", hint, *needles)
@@ -240,17 +295,35 @@ class _Checker:
 
     def _table_done(self, table: _Table) -> None:
         cells = table.first_row
-        first = _text("".join(cells[0][1])) if cells else ""
-        needles = (f"| {first}", first, "<table") if first else ("<table", "|")
         if not cells or any(tag != "th" for tag, _ in cells):
+            # Markdown tables always have a header row: this one was written in HTML
             self.add(
                 "M012",
                 "table has no header row",
                 "give the first row header cells (a Markdown table's first line) (WCAG 1.3.1)",
-                *needles,
+                "<table",
             )
         elif not any(_text("".join(t)) for _, t in cells):
-            self.add("M012", "table header row is empty", "name each column (WCAG 1.3.1)", *needles)
+            self.add(
+                "M012",
+                "table header row is empty",
+                "name each column (WCAG 1.3.1)",
+                _EMPTY_ROW_RE,
+                "<table",
+            )
+
+
+def find_problems(
+    html: str, *, sources: Mapping[str, str] | None = None, headings: bool = True
+) -> list[Finding]:
+    """Accessibility problems in HTML that went through `authoring.render.sanitize`.
+
+    `sources` maps served image URLs back to the URLs as written (for messages and locating);
+    `headings=False` skips the outline checks (for snippets such as question stems).
+    """
+    checker = _Checker(headings, sources or {})
+    checker.feed(html)
+    return checker.found
 
 
 def check_html(
@@ -258,17 +331,12 @@ def check_html(
     *,
     path: str,
     locator: Locator,
-    src_map: Mapping[str, str] | None = None,
+    sources: Mapping[str, str] | None = None,
     headings: bool = True,
 ) -> list[Diagnostic]:
-    """Accessibility diagnostics for HTML that went through `authoring.render.sanitize`.
-
-    `src_map` maps served image URLs back to the paths written in the source (for messages and
-    lines); `headings=False` skips the outline checks (for snippets such as question stems).
-    """
-    checker = _Checker(headings, src_map or {})
-    checker.feed(html)
-    return [
-        Diagnostic(path, locator.line_of(*needles), 1, CODES[code], code, message, hint)
-        for code, message, hint, needles in checker.found
-    ]
+    """`find_problems` as diagnostics, each at the line and column `locator` finds for it."""
+    out = []
+    for f in find_problems(html, sources=sources, headings=headings):
+        line, column = locator.position(*f.needles)
+        out.append(Diagnostic(path, line, column, CODES[f.code], f.code, f.message, f.hint))
+    return out

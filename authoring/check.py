@@ -1,8 +1,11 @@
 """`microcred check` and the first half of `build`: load, validate, render once, collect all.
 
-Rendering is cached per module by the hash of its source (and the renderer's version), so a
-second check or a rebuild after one edit renders only what changed, and the checker and the
-builder never render a module twice. Large courses render on every core.
+`check` reads and validates the source: every problem the files themselves show (under a second
+for a 200-module course). With `render=True` (what `build` and `check --render` do) every module
+is also rendered once, and the checks that need the rendered tree run (accessibility, sanitizer
+removals, math). Rendering is cached per module by the hash of its source and the renderer's
+version, so a rebuild after one edit renders only what changed, and large courses render on
+every core.
 """
 
 from __future__ import annotations
@@ -94,15 +97,26 @@ def render_body(module: Module) -> ModuleRender:
     )
 
 
-def render_questions(key: str, questions: Sequence[Question]) -> ModuleRender:
-    """The public and private parts of questions (a module's, or a bank's)."""
-    from .render import render_question
+def render_questions(
+    key: str, questions: Sequence[Question], *, check: bool = False
+) -> ModuleRender:
+    """The public and private parts of questions (a module's, or a bank's), and their assets.
+
+    `check` also runs the rendered-tree checks on each question (bank questions: a module's
+    own questions are checked with its body).
+    """
+    from .render import check_question, question_assets, render_question
 
     public: dict[str, dict[str, Any]] = {}
     private: dict[str, dict[str, Any]] = {}
+    assets: dict[str, None] = {}
+    diags: list[Diagnostic] = []
     for q in questions:
-        public[q.id], private[q.id] = render_question(q)
-    return ModuleRender(key, "", (), (), public, private)
+        public[q.id], private[q.id] = render_question(q, asset_url=asset_url_for_package)
+        assets.update(dict.fromkeys(question_assets(q)))
+        if check:
+            diags.extend(check_question(q, path=q.where.path if q.where else key))
+    return ModuleRender(key, "", tuple(diags), tuple(assets), public, private)
 
 
 def _cache_key(kind: str, source_hash: str) -> str:
@@ -116,11 +130,8 @@ def _renderer_version() -> str:
     if _RENDERER_VERSION is None:
         here = Path(__file__).parent
         h = hashlib.sha256()
-        for p in sorted(
-            [here / "render.py", here / "a11y.py", *sorted((here / "mdext").glob("*.py"))]
-        ):
-            if p.exists():
-                h.update(p.read_bytes())
+        for p in sorted(here.rglob("*.py")):  # any change to the toolkit invalidates the cache
+            h.update(p.read_bytes())
         _RENDERER_VERSION = h.hexdigest()[:16]
     return _RENDERER_VERSION
 
@@ -129,21 +140,33 @@ _RENDERER_VERSION: str | None = None
 
 
 class RenderCache:
-    """Rendered modules on disk, one JSON file per (source hash, renderer version)."""
+    """Rendered modules in memory and on disk, one entry per (source hash, renderer version).
 
-    def __init__(self, folder: Path | None):
+    The memory layer serves a long-lived builder (rebuilds, preview); the disk layer serves the
+    next process. Entries are immutable, so either layer may answer.
+    """
+
+    def __init__(self, folder: Path | None, memory: bool = False):
         self.folder = folder
+        self.memory: dict[str, ModuleRender] | None = {} if memory else None
 
     def get(self, key: str) -> ModuleRender | None:
+        if self.memory is not None and key in self.memory:
+            return self.memory[key]
         if self.folder is None:
             return None
         path = self.folder / f"{key}.json"
         try:
-            return ModuleRender.from_json(json.loads(path.read_text("utf-8")))
+            render = ModuleRender.from_json(json.loads(path.read_text("utf-8")))
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        if self.memory is not None:
+            self.memory[key] = render
+        return render
 
     def put(self, key: str, render: ModuleRender) -> None:
+        if self.memory is not None:
+            self.memory[key] = render
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -159,30 +182,53 @@ def _render_job(args: tuple[Module, bool, bool]) -> tuple[ModuleRender | None, M
     return body, questions
 
 
+def open_cache(folder: Path, cache_dir: Path | bool | None, memory: bool = False) -> RenderCache:
+    """`cache_dir=True`: `<folder>/.microcred-cache/render`; False or None: no disk cache."""
+    disk = folder / CACHE_DIRNAME / "render" if cache_dir is True else (cache_dir or None)
+    return RenderCache(disk, memory=memory)
+
+
 def check_course(
     folder: str | Path,
     *,
     strict: bool = False,
+    render: bool = False,
     with_questions: bool = False,
     cache_dir: Path | bool | None = True,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> CheckResult:
-    """Load, validate and render every module once; every diagnostic, sorted.
+    """Load and validate; with `render`, also render every module once. Every diagnostic, sorted.
 
-    `with_questions` also renders question parts (the build needs them; check does not).
+    `with_questions` (implies `render`) also renders question parts, which the build needs.
     `cache_dir=True` uses `<folder>/.microcred-cache/render`; False or None disables caching.
     """
     root = Path(folder)
     course, diags = load_course(root)
     result = CheckResult(course, list(diags))
-    if course is None:
-        result.diagnostics = _finish(result.diagnostics, strict)
-        return result
-    cache = RenderCache(
-        root / CACHE_DIRNAME / "render" if cache_dir is True else (cache_dir or None)
-    )
+    if course is not None and (render or with_questions):
+        render_course(
+            result,
+            open_cache(root, cache_dir),
+            with_questions=with_questions,
+            jobs=jobs,
+            progress=progress,
+        )
+    result.diagnostics = finish_diagnostics(result.diagnostics, strict)
+    return result
 
+
+def render_course(
+    result: CheckResult,
+    cache: RenderCache,
+    *,
+    with_questions: bool,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Render what the cache does not hold yet, on every core for many modules; add diagnostics."""
+    course = result.course
+    assert course is not None
     # (module, body key or None when cached, questions key or None when cached or not wanted)
     pending: list[tuple[Module, str | None, str | None]] = []
     for module in course.modules:
@@ -231,16 +277,15 @@ def check_course(
             key = _cache_key("bank:" + bank.path, bank_hash)
             hit = cache.get(key)
             if hit is None:
-                hit = render_questions(bank.path, bank.questions)
+                hit = render_questions(bank.path, bank.questions, check=True)
                 cache.put(key, hit)
             result.bank_renders[bank.path] = hit
+            result.diagnostics.extend(hit.diagnostics)
 
     for render in result.renders.values():
         result.diagnostics.extend(render.diagnostics)
-    result.diagnostics = _finish(result.diagnostics, strict)
-    return result
 
 
-def _finish(diags: list[Diagnostic], strict: bool) -> list[Diagnostic]:
+def finish_diagnostics(diags: list[Diagnostic], strict: bool) -> list[Diagnostic]:
     unique = list(dict.fromkeys(diags))  # a problem reported by two passes is printed once
     return sort_diagnostics(apply_strict(unique) if strict else unique)

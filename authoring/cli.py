@@ -91,9 +91,17 @@ def new(folder: Path, course_id: str | None, title: str | None) -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--no-cache", is_flag=True, help="Render everything again.")
-def check(folder: Path, fmt: str, strict: bool, no_cache: bool) -> None:
-    """Report every problem in a course FOLDER (or a program folder) at once."""
+@click.option(
+    "--render", is_flag=True, help="Also render every module and run the accessibility checks."
+)
+@click.option("--no-cache", is_flag=True, help="Render everything again (with --render).")
+def check(folder: Path, fmt: str, strict: bool, render: bool, no_cache: bool) -> None:
+    """Report every problem in a course FOLDER (or a program folder) at once.
+
+    Without --render, the source is checked (fast: run it on every save). `build` and
+    `check --render` also report what only the rendered page shows: accessibility problems,
+    markup the sanitizer removed, math errors.
+    """
     if (folder / "program.yml").exists() and not (folder / "course.yml").exists():
         from .loader import load_program
 
@@ -105,7 +113,9 @@ def check(folder: Path, fmt: str, strict: bool, no_cache: bool) -> None:
     else:
         from .check import check_course
 
-        diags = check_course(folder, strict=strict, cache_dir=not no_cache).diagnostics
+        diags = check_course(
+            folder, strict=strict, render=render, cache_dir=not no_cache
+        ).diagnostics
     _echo_diagnostics(diags, fmt)
     if fmt == "text" and not diags:
         click.echo(f"{folder}: no problems found")

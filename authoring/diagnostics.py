@@ -11,10 +11,10 @@ import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a diagnostic is; `--strict` turns warnings into errors."""
 
     ERROR = "error"
@@ -99,7 +99,8 @@ def format_text(diags: Sequence[Diagnostic]) -> str:
 def summary_line(diags: Sequence[Diagnostic]) -> str:
     errors = sum(1 for d in diags if d.severity is Severity.ERROR)
     warnings = len(diags) - errors
-    return f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+    plural = {1: ""}
+    return f"{errors} error{plural.get(errors, 's')}, {warnings} warning{plural.get(warnings, 's')}"
 
 
 def to_json(diags: Sequence[Diagnostic]) -> str:

@@ -39,16 +39,18 @@ def has_url_scheme(ref: str) -> bool:
     return ref.startswith("//") or (_SCHEME.match(ref) is not None and not _DRIVE.match(ref))
 
 
-def path_problem(root: Path, rel: str) -> str:
+def path_problem(root: Path | None, rel: str) -> str:
     """Why `rel` may not be used inside `root` ("" when fine): absolute, escaping or linked out.
 
-    `root` must be an absolute, resolved folder. A `..` that stays inside the folder is allowed.
-    Only the components of `rel` are checked for symlinks (one lstat each), which keeps a large
-    course fast; a symlink found is resolved in full.
+    `root` must be an absolute, resolved folder (None: check the spelling only, no symlinks).
+    A `..` that stays inside the folder is allowed. Only the components of `rel` are checked for
+    symlinks (one lstat each), which keeps a large course fast; a symlink found is resolved.
     """
     if not rel or rel.startswith(("/", "\\")) or _DRIVE.match(rel):
         return "is absolute" if rel else "is empty"
     parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
+    if root is None:
+        return "leaves the course folder" if _escapes(parts) else ""
     base = str(root)
     current, depth = base, 0
     for index, part in enumerate(parts):
@@ -66,6 +68,15 @@ def path_problem(root: Path, rel: str) -> str:
                 return "is a symlink pointing outside the course folder"
             return ""
     return ""
+
+
+def _escapes(parts: list[str]) -> bool:
+    depth = 0
+    for part in parts:
+        depth += -1 if part == ".." else 1
+        if depth < 0:
+            return True
+    return False
 
 
 def normalize_rel(rel: str) -> str:

@@ -161,8 +161,8 @@ def _course_info(f: Fields, root: Path, bag: DiagnosticBag, sources: SourceMap) 
             authors.append(Author(sub.text("name", True), sub.text("email"), sub.text("orcid")))
             sub.finish()
     info["authors"] = tuple(authors)
-    sources.modules = _paths(f, "modules", root, required=True)
-    sources.banks = _paths(f, "banks", root)
+    sources.modules = _paths(f, "modules", root, sources.refused, required=True)
+    sources.banks = _paths(f, "banks", root, sources.refused)
     completion = f.mapping("completion")
     if completion is not None:
         require = []
@@ -208,8 +208,10 @@ def _semver(f: Fields, key: str, code: str) -> str:
     return value
 
 
-def _paths(f: Fields, key: str, root: Path, required: bool = False) -> list[tuple[str, SourceRef]]:
-    """A list of course-relative file paths: each safe (F004) and listed once."""
+def _paths(
+    f: Fields, key: str, root: Path, refused: set[str], required: bool = False
+) -> list[tuple[str, SourceRef]]:
+    """A list of course-relative file paths: each safe (F004, then added to `refused`), once."""
     out: list[tuple[str, SourceRef]] = []
     seen: set[str] = set()
     nodes = f.seq(key, required)
@@ -220,7 +222,9 @@ def _paths(f: Fields, key: str, root: Path, required: bool = False) -> list[tupl
         line, column = f.doc.pos(node)
         if text is None:
             f.wrong(f"{key}[{i}]", node, "a file path")
-        elif resolve_inside(root, text, f.doc.bag, f.doc.path, line, column) is not None:
+        elif resolve_inside(root, text, f.doc.bag, f.doc.path, line, column) is None:
+            refused.add(normalize_rel(text))
+        else:
             rel = normalize_rel(text)
             if rel in seen:
                 f.doc.add(node, f.doc.codes.wrong, f"'{rel}' is listed twice in '{key}'")
@@ -387,7 +391,9 @@ def _scan_images(
                     column,
                     "M006",
                     f"image '{target}' has no alt text",
-                    f"describe it in ![...], or mark it decorative: ![]({target}){{decorative}}",
+                    # the same words as authoring.a11y, so `check` prints the problem once
+                    "describe it in the brackets, ![what it shows](...), or mark it "
+                    "![](...){decorative} (WCAG 1.1.1)",
                 )
             if target and not has_url_scheme(target) and not target.startswith("#"):
                 path = re.split(r"[?#]", target, maxsplit=1)[0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 FORMAT_VERSION = 1  # version of the course format and of the package layout
 
@@ -22,7 +22,7 @@ class SourceRef:
     column: int = 1
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Question kinds. The value is what `type=` takes in a quiz header."""
 
     SINGLE = "single"  # (x) / ( ) one correct option (or several with accept=any)
@@ -34,7 +34,7 @@ class Kind(str, Enum):
     ORDERING = "ordering"  # 1. step (correct order as written)
 
 
-class Scoring(str, Enum):
+class Scoring(StrEnum):
     ALL_OR_NOTHING = "all-or-nothing"
     PARTIAL = "partial"
 

@@ -11,20 +11,36 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import zipfile
-from collections.abc import Callable, Mapping
+import struct
+import zlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .check import CheckResult, check_course
+from .check import CheckResult, ModuleRender, finish_diagnostics, open_cache, render_course
 from .diagnostics import Diagnostic
-from .model import FORMAT_VERSION, Course, Module
+
+try:
+    from .loader import CourseLoader
+except ImportError:  # TRANSITIONAL until loader.CourseLoader lands (helper-11)
+    from .loader import load_course as _load
+
+    class CourseLoader:  # type: ignore[no-redef]
+        def __init__(self, folder: Path) -> None:
+            self.folder = folder
+
+        def load(self) -> tuple[Course | None, list[Diagnostic]]:
+            return _load(self.folder)
+
+        reload = load
+
+
+from .model import FORMAT_VERSION, Course, Module, Question
 from .serialize import draw_to_data, question_to_data, to_data
 
 PACKAGE_SUFFIX = ".mcpkg"
 PACKAGE_FORMAT = "microcred-course-package"
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_ENTRIES = 20_000
@@ -90,31 +106,69 @@ def course_data(course: Course) -> dict[str, Any]:
     }
 
 
-def assemble_entries(course: Course, checked: CheckResult) -> dict[str, bytes]:
-    """Every file of the package except the manifest, by archive path."""
+def _dump(value: Any) -> str:
+    """Compact canonical JSON of one value (sorted keys, UTF-8)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _join_object(fragments: Mapping[str, str]) -> bytes:
+    """`_dump` of a dict whose values are already dumped: the same bytes, without redoing them."""
+    items = ",".join(
+        f"{json.dumps(k, ensure_ascii=False)}:{fragments[k]}" for k in sorted(fragments)
+    )
+    return ("{" + items + "}\n").encode("utf-8")
+
+
+Fragments = dict[str, tuple[str, str]]  # question id -> (public JSON, server JSON)
+
+
+def question_fragments(
+    questions: Sequence[Question], parts: ModuleRender, bank: str | None = None
+) -> Fragments:
+    """The public and server JSON of each question, dumped once."""
+    out: Fragments = {}
+    for q in questions:
+        server = {**question_to_data(q), "private": parts.questions_private[q.id]}
+        if bank is not None:
+            server["bank"] = bank
+        out[q.id] = (_dump(parts.questions_public[q.id]), _dump(server))
+    return out
+
+
+def assemble_entries(
+    course: Course,
+    checked: CheckResult,
+    memo: dict[int, tuple[ModuleRender, Fragments]] | None = None,
+) -> dict[str, bytes]:
+    """Every file of the package except the manifest, by archive path.
+
+    `memo` (kept by a Builder across rebuilds) holds each render's dumped question JSON, so an
+    unchanged module costs nothing the next time.
+    """
+    memo = {} if memo is None else memo
     entries: dict[str, bytes] = {"course.json": canonical_json(course_data(course))}
-    public: dict[str, Any] = {}
-    server: dict[str, Any] = {}
+    public: dict[str, str] = {}
+    server: dict[str, str] = {}
     assets: set[str] = set()
+
+    def add(questions: Sequence[Question], parts: ModuleRender, bank: str | None) -> None:
+        hit = memo.get(id(parts))
+        if hit is None or hit[0] is not parts:
+            hit = (parts, question_fragments(questions, parts, bank))
+            memo[id(parts)] = hit
+        for qid, (pub, srv) in hit[1].items():
+            public[qid], server[qid] = pub, srv
+        assets.update(parts.assets)
+
     for module in course.modules:
         body = checked.renders[module.id]
         entries[f"modules/{module.id}.html"] = body.html.encode("utf-8")
         assets.update(body.assets)
-        parts = checked.question_renders[module.id]
-        for q in module.questions:
-            public[q.id] = parts.questions_public[q.id]
-            server[q.id] = {**question_to_data(q), "private": parts.questions_private[q.id]}
+        add(module.questions, checked.question_renders[module.id], None)
     for bank in course.banks:
-        parts = checked.bank_renders[bank.path]
-        for q in bank.questions:
-            public[q.id] = parts.questions_public[q.id]
-            server[q.id] = {
-                **question_to_data(q),
-                "private": parts.questions_private[q.id],
-                "bank": bank.path,
-            }
-    entries["public/questions.json"] = canonical_json(public)
-    entries["server/questions.json"] = canonical_json(server)
+        add(bank.questions, checked.bank_renders[bank.path], bank.path)
+    entries["public/questions.json"] = _join_object(public)
+    entries["server/questions.json"] = _join_object(server)
     if course.credential and course.credential.image:
         assets.add(course.credential.image)
     root = Path(course.root).resolve()
@@ -141,17 +195,142 @@ def make_manifest(course: Course, entries: Mapping[str, bytes]) -> dict[str, Any
     }
 
 
-def write_zip(entries: Mapping[str, bytes]) -> bytes:
-    """A zip whose bytes depend only on the entries (sorted names, fixed dates and modes)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            zf.writestr(info, entries[name], compresslevel=6)
-    return buffer.getvalue()
+_DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00:00
+_MODE = 0o100644 << 16
+
+
+def write_zip(
+    entries: Mapping[str, bytes], cache: dict[bytes, tuple[bytes, int]] | None = None
+) -> bytes:
+    """A zip whose bytes depend only on the entries: sorted names, fixed dates and modes.
+
+    Written directly (deflate, no extras) so that `cache` (sha256 of the data -> compressed
+    bytes and CRC) lets a rebuild skip compressing what did not change.
+    """
+    cache = {} if cache is None else cache
+    out = io.BytesIO()
+    central: list[bytes] = []
+    for name in sorted(entries):
+        data = entries[name]
+        key = hashlib.sha256(data).digest()
+        hit = cache.get(key)
+        if hit is None:
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            hit = (packer.compress(data) + packer.flush(), zlib.crc32(data))
+            cache[key] = hit
+        packed, crc = hit
+        raw_name = name.encode("utf-8")
+        flags = 0 if raw_name.isascii() else 0x800
+        offset = out.tell()
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                20,
+                flags,
+                8,
+                _DOS_TIME,
+                _DOS_DATE,
+                crc,
+                len(packed),
+                len(data),
+                len(raw_name),
+                0,
+            )
+        )
+        out.write(raw_name)
+        out.write(packed)
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                (3 << 8) | 20,
+                20,
+                flags,
+                8,
+                _DOS_TIME,
+                _DOS_DATE,
+                crc,
+                len(packed),
+                len(data),
+                len(raw_name),
+                0,
+                0,
+                0,
+                0,
+                _MODE,
+                offset,
+            )
+            + raw_name
+        )
+    start = out.tell()
+    for record in central:
+        out.write(record)
+    size = out.tell() - start
+    out.write(
+        struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), size, start, 0)
+    )
+    return out.getvalue()
+
+
+class Builder:
+    """Builds one course folder; keeps what it rendered and packed, so a rebuild after an edit
+    re-reads, re-renders and re-compresses only what changed (`microcred preview`, benchmarks).
+    """
+
+    def __init__(self, folder: str | Path, *, cache: bool = True, jobs: int | None = None):
+        self.folder = Path(folder)
+        self.jobs = jobs
+        self.cache = open_cache(self.folder, cache, memory=True)
+        self._loader = CourseLoader(self.folder)
+        self._loaded = False
+        self._fragments: dict[int, tuple[ModuleRender, Fragments]] = {}
+        self._packed: dict[bytes, tuple[bytes, int]] = {}
+
+    def load(self) -> tuple[Course | None, list[Diagnostic]]:
+        if self._loaded:
+            return self._loader.reload()
+        self._loaded = True
+        return self._loader.load()
+
+    def build(
+        self,
+        out: str | Path | None = None,
+        *,
+        strict: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> BuildResult:
+        """Check and build; on content errors nothing is written and path is None."""
+        course, diags = self.load()
+        checked = CheckResult(course, list(diags))
+        if course is not None:
+            render_course(
+                checked, self.cache, with_questions=True, jobs=self.jobs, progress=progress
+            )
+        checked.diagnostics = finish_diagnostics(checked.diagnostics, strict)
+        if course is None or not checked.ok:
+            return BuildResult(None, checked.diagnostics, rendered_count=checked.rendered_count)
+        entries = assemble_entries(course, checked, self._fragments)
+        manifest = make_manifest(course, entries)
+        entries = {**entries, "manifest.json": canonical_json(manifest)}
+        target = self.target(course, out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        tmp.write_bytes(write_zip(entries, self._packed))
+        tmp.replace(target)
+        if len(self._fragments) > 4 * (len(course.modules) + len(course.banks)) + 64:
+            self._fragments.clear()  # keep memory bounded in a long preview session
+        return BuildResult(target, checked.diagnostics, manifest, checked.rendered_count)
+
+    def target(self, course: Course, out: str | Path | None) -> Path:
+        name = f"{course.id}-{course.version}{PACKAGE_SUFFIX}"
+        if out is None:
+            return self.folder / "dist" / name
+        target = Path(out)
+        as_folder = target.is_dir() or str(out).endswith(("/", "\\"))
+        if as_folder or (not target.exists() and target.suffix != PACKAGE_SUFFIX):
+            return target / name
+        return target
 
 
 def build_package(
@@ -163,28 +342,5 @@ def build_package(
     cache: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> BuildResult:
-    """Check and build `folder`; on content errors nothing is written and path is None."""
-    checked = check_course(
-        folder, strict=strict, with_questions=True, cache_dir=cache, jobs=jobs, progress=progress
-    )
-    course = checked.course
-    if course is None or not checked.ok:
-        return BuildResult(None, checked.diagnostics, rendered_count=checked.rendered_count)
-    entries = assemble_entries(course, checked)
-    manifest = make_manifest(course, entries)
-    entries = {**entries, "manifest.json": canonical_json(manifest)}
-    target = (
-        Path(out)
-        if out
-        else Path(folder) / "dist" / f"{course.id}-{course.version}{PACKAGE_SUFFIX}"
-    )
-    if target.is_dir() or str(out).endswith(("/", "\\")) or (
-        out is not None and not target.exists() and target.suffix != PACKAGE_SUFFIX
-    ):
-        target = target / f"{course.id}-{course.version}{PACKAGE_SUFFIX}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = write_zip(entries)
-    tmp = target.with_suffix(target.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)
-    return BuildResult(target, checked.diagnostics, manifest, checked.rendered_count)
+    """Check and build `folder` once; on content errors nothing is written and path is None."""
+    return Builder(folder, cache=cache, jobs=jobs).build(out, strict=strict, progress=progress)

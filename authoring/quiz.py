@@ -7,6 +7,7 @@ and skips every other fence, so an example inside a ````markdown fence stays an 
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from bisect import bisect_right
@@ -33,8 +34,8 @@ from authoring.model import (
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 NUMBER = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
-QUIZ_OPTIONS = ("id", "points", "type", "shuffle", "scoring", "attempts", "hint_penalty")
-QUIZ_OPTIONS += ("case", "accept", "tags")
+QUIZ_OPTIONS: tuple[str, ...] = ("id", "points", "type", "shuffle", "scoring", "attempts")
+QUIZ_OPTIONS += ("hint_penalty", "case", "accept", "tags")
 DRAW_OPTIONS = ("id", "from", "tags", "count", "points")
 LINE_FORMS = "quiz lines start with ?, ( ), [ ], =, ~, ->, 1., hint: or explain:"
 _TOKEN = re.compile(r'([^\s=]+)=("(?:[^"\\]|\\.)*"?|\S*)|(\S+)')
@@ -144,11 +145,14 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "unclosed": ("M003", "code fence '{text}' is never closed", "close it with a line '{text}'"),
 }
 
+_WARNING_MESSAGES = frozenset({"no-full"})  # Q011 is an error except for this case
+
 # Line families: which kind of question each kind of line belongs to.
 _FAMILY = {"round": "round", "square": "square", "answer": "answer", "pair": "match"}
 _FAMILY |= {"distractor": "match", "step": "step"}
 # Kinds are handled by their string value here: Enum hashing and lookups are slow in a hot loop.
 _KINDS = {k.value: k for k in Kind}
+_KIND_NAMES = tuple(_KINDS)
 _KIND_FAMILY = {"single": "round", "multiple": "square", "truefalse": "answer"}
 _KIND_FAMILY |= {"short": "answer", "numeric": "answer", "matching": "match", "ordering": "step"}
 _FAMILY_KIND = {"round": "single", "square": "multiple", "match": "matching", "step": "ordering"}
@@ -159,7 +163,7 @@ _EMPTY_NAME = {"round": "( )", "square": "[ ]", "answer": "=", "step": "1.", "hi
 _EMPTY_NAME |= {"explain": "explain:", "default": "~"}
 
 
-@dataclass
+@dataclass(slots=True)
 class QuizLine:
     """One classified body line of a quiz block."""
 
@@ -174,7 +178,7 @@ class QuizLine:
     right: str = ""  # pair and distractor lines
 
 
-@dataclass
+@dataclass(slots=True)
 class Report:
     """Where one block is and where its diagnostics go; `say` formats from MESSAGES."""
 
@@ -190,7 +194,7 @@ class Report:
         code, message, hint = MESSAGES[msg]
         fmt["q"] = f" '{self.qid}'" if self.qid else ""
         fmt["block"] = self.block
-        severity = Severity.WARNING if msg == "no-full" else None
+        severity = Severity.WARNING if msg in _WARNING_MESSAGES else None
         self.bag.add(
             self.path,
             line or self.line,
@@ -232,6 +236,8 @@ class Header:
             return None
         text = self.values[key]
         value = float(text) if NUMBER.match(text) else None
+        if value is not None and not math.isfinite(value):
+            value = None
         if high is None:
             ok = value is not None and value > low
             what = f"a number > {low:g}"
@@ -314,13 +320,15 @@ def classify_line(raw: str, line: int, rep: Report) -> QuizLine | None:
         return _pair(stripped, line, col, col)
     end = match.end()
     rest = raw[end:]
-    kind = _MARKER_KIND.get(match.group(name), name) if name == "word" else name
+    kind = _MARKER_KIND[match.group(name)] if name == "word" else str(name)
     if kind == "option":
         kind = "round" if raw[col - 1] == "(" else "square"
     q = QuizLine(kind, rest.strip(), line, end + 1 + len(rest) - len(rest.lstrip()), col)
-    if name in ("option", "answer"):
-        q.text, q.feedback = _split_feedback(rest)
+    if name in ("option", "answer"):  # the lines where ` # ` starts feedback and `\#` is `#`
+        q.text, feedback = _split_feedback(rest)
+        q.feedback = feedback.replace("\\#", "#")
         if name == "option":
+            q.text = q.text.replace("\\#", "#")
             q.correct = match.group("mark") in ("x", "X") or match.group("mark2") in ("x", "X")
         elif weight := match.group("weight"):
             percent = float(weight[:-1])
@@ -359,7 +367,7 @@ def parse_quiz_block(
     """
     rep = Report(path, first_line, fence_column, bag)
     header = parse_header(info, QUIZ_OPTIONS, rep, info_column)
-    kind_name = header.word(rep, "type", tuple(_KINDS))
+    kind_name = header.word(rep, "type", _KIND_NAMES)
     options: dict[str, Any] = {
         "points": header.number(rep, "points"),
         "shuffle": header.word(rep, "shuffle", ("true", "false")),
@@ -524,7 +532,7 @@ def _answers(rep: Report, kind: str, lines: list[QuizLine], accept_any: bool) ->
                 numeric.append(NumericAnswer(*bounds, q.weight, q.feedback, rep.ref(q)))
         elif (answer := _text_answer(rep, q)) is not None:
             short.append(answer)
-    weights = [a.weight for a in (*short, *numeric)]
+    weights = [a.weight for a in short] + [n.weight for n in numeric]
     if weights and max(weights) < 1:
         rep.say("no-full")
     return {"numeric": tuple(numeric)} if kind == "numeric" else {"answers": tuple(short)}
@@ -554,6 +562,13 @@ def parse_numeric(text: str) -> tuple[float, float] | str:
 
     Bounds are computed in decimal, so `3.14 ± 0.01` accepts exactly 3.13 and 3.15.
     """
+    bounds = _numeric_bounds(text)
+    if isinstance(bounds, tuple) and not all(math.isfinite(b) for b in bounds):
+        return f"numeric answer '{text}' is too large"
+    return bounds
+
+
+def _numeric_bounds(text: str) -> tuple[float, float] | str:
     for op in ("±", "+-"):
         if op in text:
             value, tolerance = (part.strip() for part in text.split(op, 1))

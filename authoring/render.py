@@ -24,12 +24,17 @@ Allow-list (the sanitizer's whole policy):
   width height; `ol` start reversed; `li` value; `td`/`th` colspan rowspan; `col`/`colgroup` span;
   `details` open. Restricted to fixed values (`ATTRIBUTE_VALUES`): `img` role=presentation|none,
   `aside` role=note, `th`/`td` align=left|center|right, `th` scope=col|row|colgroup|rowgroup.
-  No `style`, no `on*` handlers, no `data-*`. Links get `rel="noopener noreferrer"`, images
+  No `style`, no `on*` handlers, no `data-*`. Class names starting with `mc-` belong to the
+  tool and are dropped from author markup. Links get `rel="noopener noreferrer"`, images
   `loading="lazy"`; comments are dropped silently.
 - URLs in `href`/`src` (`URL_SCHEMES`): https, http, mailto, and relative URLs. Everything else
   (javascript:, data:, vbscript:, file:, ...) is removed. Relative image sources are course files:
   they are listed in `RenderedModule.assets` and rewritten through `asset_url(path)`, as are
   relative links to files that are not pages (`[slides](files/week1.pdf)`).
+- Questions (`render_question`) are split in two. The public part (stem, option/left/step
+  texts with their ids, right-hand sides sorted, steps sorted by id, hint count, input type) is
+  all the browser gets; correct flags, accepted answers, feedback, hints and explanations are
+  only in the private part, which stays on the server.
 - Video hosts (`VIDEO_HOSTS`): youtube.com, youtu.be, youtube-nocookie.com ->
   `https://www.youtube-nocookie.com/embed/ID`; vimeo.com, player.vimeo.com ->
   `https://player.vimeo.com/video/ID`.
@@ -44,7 +49,7 @@ import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
@@ -68,7 +73,7 @@ from authoring.mdext.media import (
     youtube_embed,
 )
 from authoring.mdext.quizfence import SUPERFENCES_CONFIG, QuizFenceExtension
-from authoring.model import Kind, Module, Question, SourceRef
+from authoring.model import Kind, Module, NumericAnswer, Question, SourceRef, TextAnswer
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +115,19 @@ VIDEO_HOSTS: dict[str, EmbedBuilder] = {
 _COLOUR_PROPS = frozenset({"color", "background", "background-color"})
 
 AssetUrl = Callable[[str], str]
-_REWRITE: ContextVar[Callable[[str], str] | None] = ContextVar("mc_rewrite", default=None)
 _PAGE_SUFFIXES = (".md", ".html", ".htm")
+
+
+@dataclass
+class _Rewrite:
+    """Course files met while sanitizing: paths in order, and served URL -> URL as written."""
+
+    asset_url: AssetUrl
+    assets: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+_REWRITE: ContextVar[_Rewrite | None] = ContextVar("mc_rewrite", default=None)
 
 
 def default_asset_url(path: str) -> str:
@@ -120,6 +136,9 @@ def default_asset_url(path: str) -> str:
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr == "class" and "mc-" in value:  # the tool's own classes: authors cannot use them
+        kept = [c for c in value.split() if not c.startswith("mc-") or c.startswith("mc-slot-")]
+        return " ".join(kept) or None
     rewrite = _REWRITE.get()
     if rewrite is None or (tag, attr) not in (("img", "src"), ("a", "href")):
         return value
@@ -128,7 +147,12 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
         return value
     if tag == "a" and ("." not in found[0].rsplit("/", 1)[-1] or found[0].endswith(_PAGE_SUFFIXES)):
         return value  # a link to a page or a folder, not to a course file
-    return rewrite(found[0]) + found[1]
+    url = rewrite.asset_url(found[0]) + found[1]
+    if has_scheme(url) not in _OK_SCHEMES:
+        return None  # whatever asset_url returns, it cannot smuggle in a script URL
+    rewrite.assets.append(found[0])
+    rewrite.sources[url] = value
+    return url
 
 
 _CLEANER = nh3.Cleaner(
@@ -251,7 +275,7 @@ class _RemovalScanner(HTMLParser):
                 message,
                 "use https:, http:, mailto: or a relative path",
                 text,
-                f"({value}",
+                re.compile(rf"\(\s*<?(?P<at>{re.escape(value)})"),
                 value,
                 re.compile(rf"\b{re.escape(scheme)}\s*:", re.I),
             )
@@ -306,18 +330,21 @@ def sanitize(html: str, *, asset_url: AssetUrl | None = None) -> tuple[str, list
     With `asset_url`, course files (relative image sources, relative links to files that are
     not pages such as `slides.pdf`) are rewritten to `asset_url(course-relative path)`.
     """
+    return _sanitize(html, _Rewrite(asset_url) if asset_url else None)
+
+
+def _sanitize(html: str, rewrite: _Rewrite | None) -> tuple[str, list[Removed]]:
     found: list[Removed] = []
     if not _plainly_allowed(html):
         scanner = _RemovalScanner()
         scanner.feed(html)
         scanner.close()
         found = scanner.found
-    token = _REWRITE.set(asset_url)
+    token = _REWRITE.set(rewrite)
     try:
-        clean = _CLEANER.clean(html)
+        return _CLEANER.clean(html), found
     finally:
         _REWRITE.reset(token)
-    return clean, found
 
 
 class _Headings(Treeprocessor):
@@ -413,24 +440,16 @@ class _Rendered:
     issues: tuple[tuple[str, int, int, str, str], ...]
     headings: tuple[tuple[int, str, str], ...]
     assets: tuple[str, ...]
-    src_map: tuple[tuple[str, str], ...]
+    sources: tuple[tuple[str, str], ...]  # served URL -> URL as written
 
 
 def _render(text: str, asset_url: AssetUrl) -> _Rendered:
-    assets: list[str] = []
-    src_map: dict[str, str] = {}
-
-    def record(path: str) -> str:
-        url = asset_url(path)
-        assets.append(path)
-        src_map[url] = path
-        return url
-
+    rewrite = _Rewrite(asset_url)
     engine = _engine()
     with engine.lock:
         raw = engine.convert(text)
-        clean, removed = sanitize(raw, asset_url=record)
-        out = engine.media.fill(engine.quiz.fill(clean), asset_url, assets)
+        clean, removed = _sanitize(raw, rewrite)
+        out = engine.media.fill(engine.quiz.fill(clean), asset_url, rewrite.assets)
         issues, headings = engine.issues(), engine.headings.headings
     return _Rendered(
         out,
@@ -438,44 +457,43 @@ def _render(text: str, asset_url: AssetUrl) -> _Rendered:
         tuple(removed),
         tuple(issues),
         tuple(headings),
-        tuple(dict.fromkeys(assets)),
-        tuple(src_map.items()),
+        tuple(dict.fromkeys(rewrite.assets)),
+        tuple(rewrite.sources.items()),
     )
 
 
 def render_module(module: Module, *, asset_url: AssetUrl = default_asset_url) -> RenderedModule:
-    """Render a module body to student-safe HTML, with every rendering diagnostic at its line.
+    """Render a module body to student-safe HTML, with every rendering diagnostic at its place.
 
-    Quiz blocks become empty placeholders; the questions' own text is checked here too
-    (`check_question`) but rendered only by `render_question`.
+    Quiz blocks become empty placeholders; the Markdown inside the module's questions is
+    checked here too (`check_question`) but rendered only by `render_question`.
     """
     r = _render(module.body_md, asset_url)
-    first = module.body_line
+    path, first = module.path, module.body_line
     diags = [
-        Diagnostic(module.path, first + index, column, CODES[code], code, message, hint)
+        Diagnostic(path, first + index, column, CODES[code], code, message, hint)
         for code, index, column, message, hint in r.issues
     ]
     locator = a11y.Locator(module.body_md, first)
-    tag_lines: dict[int, int] = {}
+    places: dict[int, tuple[int, int]] = {}  # problems on one tag share its place
     for item in r.removed:
-        if item.occurrence not in tag_lines:
-            tag_lines[item.occurrence] = locator.line_of(*item.needles)
+        if item.occurrence not in places:
+            places[item.occurrence] = locator.position(*item.needles)
         if item.code:
-            line = tag_lines[item.occurrence]
+            line, column = places[item.occurrence]
             diags.append(
-                Diagnostic(
-                    module.path, line, 1, CODES[item.code], item.code, item.message, item.hint
-                )
+                Diagnostic(path, line, column, CODES[item.code], item.code, item.message, item.hint)
             )
     diags += a11y.check_html(
-        r.checked,
-        path=module.path,
-        locator=a11y.Locator(module.body_md, first),
-        src_map=dict(r.src_map),
+        r.checked, path=path, locator=a11y.Locator(module.body_md, first), sources=dict(r.sources)
     )
+    in_quiz = a11y.Locator(module.body_md, first)
     for q in module.questions:
-        diags += check_question(q, path=module.path)
-    return RenderedModule(r.html, tuple(sort_diagnostics(diags)), r.assets, r.headings)
+        diags += check_question(q, path=path, locator=in_quiz)
+    log.debug("rendered %s: %d diagnostics", path, len(diags))
+    return RenderedModule(
+        r.html, tuple(sort_diagnostics(dict.fromkeys(diags))), r.assets, r.headings
+    )
 
 
 _PLAIN_RE = re.compile(r"[^\x00-\x1f\x7f-\x9f\\`*_\[\]<>&$~{}]*")
@@ -542,15 +560,13 @@ def render_markdown(
 
 
 @lru_cache(maxsize=16384)
-def _snippet_findings(text: str, inline: bool) -> tuple[tuple[str, str, str], ...]:
+def _snippet_findings(text: str, inline: bool) -> tuple[a11y.Finding, ...]:
     r = _snippet(text, inline, default_asset_url)
     if not (r.removed or r.issues or any(t in r.checked for t in ("<a", "<img", "<table"))):
         return ()
-    found = [(code, message, hint) for code, _i, _c, message, hint in r.issues]
-    found += [(item.code, item.message, item.hint) for item in r.removed if item.code]
-    locator = a11y.Locator("", 1)
-    for d in a11y.check_html(r.checked, path="", locator=locator, headings=False):
-        found.append((d.code, d.message, d.hint))
+    found = [a11y.Finding(code, message, hint) for code, _i, _c, message, hint in r.issues]
+    found += [a11y.Finding(i.code, i.message, i.hint, i.needles) for i in r.removed if i.code]
+    found += a11y.find_problems(r.checked, sources=dict(r.sources), headings=False)
     return tuple(found)
 
 
@@ -560,7 +576,8 @@ def _question_texts(q: Question) -> Iterator[tuple[str, SourceRef | None, bool]]
     for c in q.choices:
         yield c.text_md, c.where or q.where, True
         yield c.feedback_md, c.where or q.where, False
-    for a in (*q.answers, *q.numeric):
+    answers: tuple[TextAnswer | NumericAnswer, ...] = (*q.answers, *q.numeric)
+    for a in answers:
         yield a.feedback_md, a.where or q.where, False
     for p in q.pairs:
         yield p.left_md, p.where or q.where, True
@@ -570,17 +587,37 @@ def _question_texts(q: Question) -> Iterator[tuple[str, SourceRef | None, bool]]
         yield text, q.where, False
 
 
-def check_question(q: Question, *, path: str = "") -> tuple[Diagnostic, ...]:
-    """Rendering diagnostics (M006-M019) for the Markdown inside one question, at its lines."""
+def check_question(
+    q: Question, *, path: str = "", locator: a11y.Locator | None = None
+) -> tuple[Diagnostic, ...]:
+    """Rendering diagnostics (M006-M019) for the Markdown inside one question.
+
+    With the `locator` of the file the question sits in, each problem is found in the quiz block
+    (line and column); otherwise it is put on the line of the part it was found in.
+    """
     out: dict[Diagnostic, None] = {}
+    if locator is not None and q.where is not None and q.where.path not in ("", path):
+        locator = None  # a bank question: the locator reads another file
     for text, where, inline in _question_texts(q):
         if not text:
             continue
-        for code, message, hint in _snippet_findings(text, inline):
-            file = where.path if where else path
-            line = where.line if where else 1
-            out[Diagnostic(file or path, line, 1, CODES[code], code, message, hint)] = None
+        file = (where.path if where else "") or path
+        line = where.line if where else 1
+        for f in _snippet_findings(text, inline):
+            at = (line, 1)
+            if locator is not None and f.needles:
+                at = locator.position(*f.needles, start_line=line, in_quiz=True, fallback=line)
+            out[Diagnostic(file, *at, CODES[f.code], f.code, f.message, f.hint)] = None
     return tuple(out)
+
+
+def question_assets(q: Question) -> tuple[str, ...]:
+    """Course files (images, linked files) the Markdown of a question refers to, in order."""
+    found: dict[str, None] = {}
+    for text, _where, inline in _question_texts(q):
+        if text:
+            found.update(dict.fromkeys(_snippet(text, inline, default_asset_url).assets))
+    return tuple(found)
 
 
 _INPUTS = {
@@ -632,6 +669,7 @@ def render_question(
         "hints_html": [md(h) for h in q.hints],
         "explain_html": md(q.explain_md),
         "default_feedback_html": md(q.default_feedback_md),
-        "answer_feedback_html": [md(a.feedback_md) for a in (*q.answers, *q.numeric)],
+        "answer_feedback_html": [md(a.feedback_md) for a in q.answers]
+        + [md(a.feedback_md) for a in q.numeric],
     }
     return public, private

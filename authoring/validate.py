@@ -7,6 +7,7 @@ them in a `SourceMap`. Without one, positions fall back to the start of course.y
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import posixpath
@@ -46,6 +47,7 @@ class SourceMap:
     banks: list[tuple[str, SourceRef]] = field(default_factory=list)  # listed bank paths
     refs: dict[str, SourceRef] = field(default_factory=dict)
     images: list[ImageRef] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # listed paths refused with F004
 
     def where(self, key: str, path: str = COURSE_YML) -> SourceRef:
         return self.refs.get(key) or SourceRef(path, 1, 1)
@@ -60,13 +62,19 @@ def draw_candidates(bank: Bank, draw: Draw) -> list[Question]:
 def validate_course(
     course: Course, bag: DiagnosticBag | list[Diagnostic], sources: SourceMap | None = None
 ) -> list[Diagnostic]:
-    """Run every cross-file check; add the diagnostics to `bag` (bag or list) and return them."""
+    """Run every cross-file check; add the diagnostics to `bag` (bag or list) and return them.
+
+    Without `sources` (a Course built in memory), the course's own modules and banks count as
+    listed, C005/C006/C013 are skipped, and positions fall back to the start of course.yml.
+    When `course.root` is not a folder, the checks that need files (M005, C014) are skipped too.
+    """
     out = bag if isinstance(bag, DiagnosticBag) else DiagnosticBag(bag)
     start = len(out.items)
-    src = sources or SourceMap()
-    root = Path(course.root)
-    if src.course_yml_ok:
+    src = sources or _sources_of(course)
+    root = Path(course.root) if course.root and Path(course.root).is_dir() else None
+    if sources is not None and sources.course_yml_ok and root is not None:
         _check_listed_files(course, root, src, out)
+    if src.course_yml_ok:
         _check_course_refs(course, root, src, out)
     _check_module_ids(course, src, out)
     _check_quiz_ids(course, out)
@@ -76,6 +84,22 @@ def validate_course(
         _check_draws(course, module, root, src, out)
         _check_points(course, module, src, out)
     return out.items[start:]
+
+
+def _sources_of(course: Course) -> SourceMap:
+    """A SourceMap for a Course built in memory: what it holds counts as listed."""
+    top = SourceRef(COURSE_YML, 1, 1)
+    return SourceMap(
+        modules=[(m.path, top) for m in course.modules],
+        banks=[(b.path, top) for b in course.banks],
+    )
+
+
+def suggest_path(rel: str, candidates: list[str]) -> str:
+    """A did-you-mean hint comparing file names only (shared folder names say nothing)."""
+    by_name = {posixpath.basename(c): c for c in candidates}
+    close = difflib.get_close_matches(posixpath.basename(rel), sorted(by_name), n=1, cutoff=0.6)
+    return f"did you mean '{by_name[close[0]]}'?" if close else ""
 
 
 def list_markdown_files(root: Path, folder: str) -> list[str]:
@@ -94,11 +118,11 @@ def list_markdown_files(root: Path, folder: str) -> list[str]:
 def _check_listed_files(course: Course, root: Path, src: SourceMap, bag: DiagnosticBag) -> None:
     """C005 listed modules that are missing, C006 module files nobody lists, C013 missing banks."""
     present = list_markdown_files(root, "modules")
-    listed = {rel for rel, _ in src.modules}
+    listed = {rel for rel, _ in src.modules} | src.refused
     unlisted = [rel for rel in present if rel not in listed]
     for rel, ref in src.modules:
         if not (root / rel).is_file():
-            hint = did_you_mean(rel, unlisted)
+            hint = suggest_path(rel, unlisted)
             bag.add(ref.path, ref.line, ref.column, "C005", f"module file '{rel}' not found", hint)
     for rel in unlisted:
         bag.add(
@@ -109,18 +133,22 @@ def _check_listed_files(course: Course, root: Path, src: SourceMap, bag: Diagnos
             f"module file '{rel}' is not listed in course.yml",
             "add it to 'modules' to publish it, or delete it",
         )
-    bank_files = list_markdown_files(root, "banks")
+    listed_banks = {rel for rel, _ in src.banks}
+    bank_files = [rel for rel in list_markdown_files(root, "banks") if rel not in listed_banks]
     for rel, ref in src.banks:
         if not (root / rel).is_file():
-            hint = did_you_mean(rel, bank_files)
+            hint = suggest_path(rel, bank_files)
             bag.add(ref.path, ref.line, ref.column, "C013", f"bank file '{rel}' not found", hint)
 
 
-def _check_course_refs(course: Course, root: Path, src: SourceMap, bag: DiagnosticBag) -> None:
+def _check_course_refs(
+    course: Course, root: Path | None, src: SourceMap, bag: DiagnosticBag
+) -> None:
     """C009 completion names an unknown module, C010/C014 credential, C011 graded with 0 points."""
     ids = [m.id for m in course.modules]
+    known = set(ids)
     for i, module_id in enumerate(course.completion.require):
-        if module_id not in ids:
+        if module_id not in known:
             ref = src.where(f"completion.require[{i}]")
             message = f"completion requires unknown module '{module_id}'"
             bag.add(ref.path, ref.line, ref.column, "C009", message, did_you_mean(module_id, ids))
@@ -146,7 +174,9 @@ def _check_course_refs(course: Course, root: Path, src: SourceMap, bag: Diagnost
                 )
 
 
-def _check_credential_image(image: str, root: Path, ref: SourceRef, bag: DiagnosticBag) -> None:
+def _check_credential_image(
+    image: str, root: Path | None, ref: SourceRef, bag: DiagnosticBag
+) -> None:
     problem = path_problem(root, image)
     if problem:
         bag.add(
@@ -165,7 +195,7 @@ def _check_credential_image(image: str, root: Path, ref: SourceRef, bag: Diagnos
             "C014",
             f"credential image '{image}' is not a PNG or SVG file",
         )
-    elif not (root / image).is_file():
+    elif root is not None and not (root / image).is_file():
         bag.add(
             ref.path,
             ref.line,
@@ -216,8 +246,10 @@ def _check_quiz_ids(course: Course, bag: DiagnosticBag) -> None:
         )
 
 
-def _check_images(root: Path, src: SourceMap, bag: DiagnosticBag) -> None:
+def _check_images(root: Path | None, src: SourceMap, bag: DiagnosticBag) -> None:
     """M005: every image a module shows exists inside the course folder (F004 otherwise)."""
+    if root is None:
+        return
     for image in src.images:
         problem = path_problem(root, image.target)
         if problem:
@@ -233,7 +265,7 @@ def _check_images(root: Path, src: SourceMap, bag: DiagnosticBag) -> None:
             folder = posixpath.dirname(normalize_rel(image.target))
             parent = root / folder
             names = os.listdir(parent) if parent.is_dir() else []
-            hint = did_you_mean(normalize_rel(image.target), [f"{folder}/{n}" for n in names])
+            hint = suggest_path(normalize_rel(image.target), [f"{folder}/{n}" for n in names])
             bag.add(
                 image.path,
                 image.line,
@@ -255,7 +287,7 @@ def module_points(course: Course, module: Module) -> float | None:
 
 
 def _check_points(course: Course, module: Module, src: SourceMap, bag: DiagnosticBag) -> None:
-    """M016 points that do not add up; Q017 hint_penalty that can never apply."""
+    """M016: a module's `points` that its quizzes and draws do not add up to."""
     worth = module_points(course, module)
     if module.points is not None and worth is not None and abs(worth - module.points) > 1e-9:
         ref = src.where(f"{module.path}#points", module.path)
@@ -275,7 +307,7 @@ def _check_hint_penalties(course: Course, bag: DiagnosticBag) -> None:
 
     Bank questions are checked only when they set attempts=1 themselves.
     """
-    pairs = [
+    pairs: list[tuple[Question, int | None]] = [
         (q, m.attempts if q.attempts is None else q.attempts)
         for m in course.modules
         for q in m.questions
@@ -295,7 +327,7 @@ def _check_hint_penalties(course: Course, bag: DiagnosticBag) -> None:
 
 
 def _check_draws(
-    course: Course, module: Module, root: Path, src: SourceMap, bag: DiagnosticBag
+    course: Course, module: Module, root: Path | None, src: SourceMap, bag: DiagnosticBag
 ) -> None:
     """B001 bank not listed or found, B002 count too high, B003 mixed points, B004 overlap."""
     listed = {rel for rel, _ in src.banks} if src.course_yml_ok else None

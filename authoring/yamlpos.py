@@ -8,6 +8,7 @@ runs again so the message and position are the same on every machine.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ def compose(doc: YamlDoc, text: str) -> Node | None:
         _report_syntax(doc, text, fast_exc)
         return None
     if node is None:
-        mark = yaml.Mark(doc.path, 0, 0, 0, None, None)
+        mark = yaml.Mark(doc.path, 0, 0, 0, "", 0)
         node = MappingNode("tag:yaml.org,2002:map", [], mark, mark)
     return node
 
@@ -116,7 +117,7 @@ def _show(node: Node) -> str:
 
 def scalar_text(node: Node) -> str | None:
     """The source text of a non-null scalar, whatever YAML would resolve it to."""
-    if isinstance(node, ScalarNode) and not (node.tag == _NULL and node.style is None):
+    if isinstance(node, ScalarNode) and node.tag != _NULL:  # only plain scalars resolve to null
         return str(node.value)
     return None
 
@@ -238,6 +239,8 @@ class Fields:
             if not _NUMBER.match(s):
                 return None
             x = float(s)
+            if not math.isfinite(x):
+                return None
             if (positive and x <= 0) or (low is not None and x < low):
                 return None
             return None if high is not None and x > high else x

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Sequence
 from typing import Any
 
 from markdown import Markdown
@@ -65,7 +66,7 @@ class _CalloutPreprocessor(Preprocessor):
         lines = self._containers(lines, fence_mask(lines))
         return self._check_types(lines, fence_mask(lines))
 
-    def _alerts(self, lines: list[str], mask: list[bool]) -> list[str]:
+    def _alerts(self, lines: list[str], mask: Sequence[bool]) -> list[str]:
         out = list(lines)
         i = 0
         while i < len(lines):
@@ -82,7 +83,7 @@ class _CalloutPreprocessor(Preprocessor):
                 i += 1
         return out
 
-    def _containers(self, lines: list[str], mask: list[bool]) -> list[str]:
+    def _containers(self, lines: list[str], mask: Sequence[bool]) -> list[str]:
         out: list[str] = []
         stack: list[tuple[int, int, str]] = []  # (colons, line, type)
         for i, line in enumerate(lines):
@@ -106,7 +107,7 @@ class _CalloutPreprocessor(Preprocessor):
             )
         return out
 
-    def _check_types(self, lines: list[str], mask: list[bool]) -> list[str]:
+    def _check_types(self, lines: list[str], mask: Sequence[bool]) -> list[str]:
         for i, line in enumerate(lines):
             m = _BANG_RE.match(line)
             if m is None or mask[i]:
@@ -149,6 +150,7 @@ class AdmonitionExtension(Extension):
         md.treeprocessors.register(_AsideTreeprocessor(md), "mc_aside", 4)
 
     def reset(self) -> None:
+        """Forget the previous document (Markdown.reset() calls this)."""
         self.issues = []
 
     def report(self, code: str, line_index: int, message: str, hint: str = "") -> None:

@@ -145,6 +145,7 @@ class MathExtension(Extension):
         md.preprocessors.register(_MathCheck(md, self), "mc_math", 29.95)
 
     def reset(self) -> None:
+        """Forget the previous document (Markdown.reset() calls this)."""
         self.issues = []
 
     def report(self, code: str, line_index: int, column: int, message: str, hint: str = "") -> None:

@@ -33,7 +33,7 @@ _VIDEO_RE = re.compile(
 )
 _CAPTIONS_RE = re.compile(r"""(?:^|\s)captions=(?:"(?P<q>[^"]*)"|(?P<bare>[^\s"]+))""")
 _SLOT_RE = re.compile(r'<div class="mc-slot-(?P<nonce>[0-9a-f]{12})-v(?P<n>\d+)">\s*</div>')
-_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _URL_NOISE_RE = re.compile(r"[\t\n\r]")
 _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
@@ -50,7 +50,7 @@ def youtube_embed(url: SplitResult) -> str | None:
         vid = parts[1]
     else:
         return None
-    return f"https://www.youtube-nocookie.com/embed/{vid}" if _YOUTUBE_ID.match(vid) else None
+    return f"https://www.youtube-nocookie.com/embed/{vid}" if _YOUTUBE_ID.fullmatch(vid) else None
 
 
 def vimeo_embed(url: SplitResult) -> str | None:
@@ -78,7 +78,7 @@ def asset_path(url: str) -> tuple[str, str] | None:
         return None
     cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
     path = posixpath.normpath(unquote(url[:cut]))
-    if path in (".", "") or path.startswith("../") or path == "..":
+    if path in (".", "..") or path.startswith(("../", "/", "\\")) or has_scheme(path):
         return None
     return path, url[cut:]
 
@@ -132,6 +132,7 @@ class MediaExtension(Extension):
         register_slot_unwrap(md)
 
     def reset(self) -> None:
+        """Forget the previous document (Markdown.reset() calls this)."""
         self.issues = []
         self.videos = []
         self.nonce = secrets.token_hex(6)
@@ -191,9 +192,10 @@ class MediaExtension(Extension):
             title = html.escape(caption, quote=True)
             extra = ""
             found = asset_path(captions) if captions else None
-            if found:
+            url = asset_url(found[0]) + found[1] if found else ""
+            if found and has_scheme(url) in ("", "http", "https"):
                 assets.append(found[0])
-                href = html.escape(asset_url(found[0]) + found[1], quote=True)
+                href = html.escape(url, quote=True)
                 extra = f' <a class="mc-captions" href="{href}">Captions (WebVTT)</a>'
             return (
                 f'<figure class="mc-video"><iframe src="{html.escape(embed, quote=True)}" '

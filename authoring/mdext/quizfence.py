@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 # Superfences' own rule: a fence may sit behind spaces and blockquote markers.
 _OPEN_RE = re.compile(r"^(?P<prefix>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _ID_RE = re.compile(r"""(?:^|\s)id=(?:"(?P<q>[^"]*)"|(?P<bare>[^\s"]+))""")
-_SAFE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SAFE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SLOT_RE = re.compile(r'<div class="mc-slot-(?P<nonce>[0-9a-f]{12})-q(?P<n>\d+)">\s*</div>')
 _WRAPPED_SLOT_RE = re.compile(r'<p>\s*(<div class="mc-slot-[0-9a-f]{12}-[a-z]\d+"></div>)\s*</p>')
 QUIZ_KINDS = ("quiz", "quiz-draw")
@@ -48,10 +48,6 @@ class Fence:
     prefix: str
     info: str
     closed: bool
-
-    @property
-    def lang(self) -> str:
-        return self.info.split(None, 1)[0] if self.info.strip() else ""
 
 
 def scan_fences(lines: list[str]) -> list[Fence]:
@@ -96,7 +92,7 @@ def quiz_fence_id(info: str) -> tuple[str, str] | None:
         return None
     m = _ID_RE.search(info)
     value = (m["q"] if m["q"] is not None else m["bare"]) if m else ""
-    return words[0], value if _SAFE_ID_RE.match(value or "") else ""
+    return words[0], value if _SAFE_ID_RE.fullmatch(value or "") else ""
 
 
 class _QuizPreprocessor(Preprocessor):
@@ -194,6 +190,7 @@ class QuizFenceExtension(Extension):
         register_slot_unwrap(md)
 
     def reset(self) -> None:
+        """Forget the previous document (Markdown.reset() calls this)."""
         self.nonce = secrets.token_hex(6)
         self.slots = []
         self.quiz_ids = []

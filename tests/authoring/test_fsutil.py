@@ -130,3 +130,9 @@ def test_unreadable_path_is_f005(tmp_path: Path) -> None:
     bag = DiagnosticBag()
     assert read_text(tmp_path / "missing.md", "missing.md", bag) is None
     assert [d.code for d in bag.items] == ["F005"]
+
+
+def test_without_a_folder_only_the_spelling_is_checked() -> None:
+    assert path_problem(None, "banks/../b.md") == ""
+    assert path_problem(None, "banks/../../b.md") == "leaves the course folder"
+    assert path_problem(None, "/b.md") == "is absolute"

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from authoring.diagnostics import DiagnosticBag, Severity, sort_diagnostics
-from authoring.model import Kind, Scoring, SourceRef, option_id
+from authoring.model import Kind, Question, Scoring, SourceRef, option_id
 from authoring.quiz import (
     parse_draw_block,
     parse_numeric,
@@ -18,7 +18,7 @@ from authoring.quiz import (
 PATH = "modules/m.md"
 
 
-def parse(header: str, body: str, first_line: int = 10):
+def parse(header: str, body: str, first_line: int = 10) -> tuple[Question | None, list[str]]:
     """Parse one block; returns (question, diagnostics formatted and sorted)."""
     bag = DiagnosticBag()
     lines = textwrap.dedent(body).strip("\n").split("\n")
@@ -200,7 +200,8 @@ def test_q001_missing_and_invalid_ids() -> None:
     q, diags = parse("quiz points=1", "? S\n(x) A\n( ) B")
     assert q is None
     assert diags == [
-        "modules/m.md:10:1: error[Q001]: quiz has no id; add id=... to the header; ids key the grades"
+        "modules/m.md:10:1: error[Q001]: quiz has no id; add id=... to the header; ids key the "
+        "grades"
     ]
     q, diags = parse("quiz id=Lr_Gas", "? S\n(x) A\n( ) B")
     assert q is None and codes(diags) == ["Q001"] and ":10:9:" in diags[0]
@@ -424,3 +425,12 @@ def test_header_positions_follow_the_fence_indentation() -> None:
     text = "- item\n\n    ```quiz id=x pointz=1\n    ? S\n    (x) A\n    ( ) B\n    ```\n"
     _, diags = parse_quiz_blocks_in_text(text, "m.md")
     assert [(d.line, d.column, d.code) for d in diags] == [(3, 18, "Q003")]
+
+
+def test_escaped_hash_is_a_literal_hash_in_options_answers_and_feedback() -> None:
+    q, diags = parse(
+        "quiz id=h", r"? Which?" + "\n" + r"(x) Use \# here # Yes \# really" + "\n( ) No"
+    )
+    assert diags == [] and q is not None
+    assert (q.choices[0].text_md, q.choices[0].feedback_md) == ("Use # here", "Yes # really")
+    assert q.choices[0].id == option_id("h", "Use # here")

@@ -25,6 +25,7 @@ from authoring.model import (
 from authoring.render import (
     RenderedModule,
     check_question,
+    question_assets,
     render_markdown,
     render_module,
     render_question,
@@ -159,15 +160,15 @@ def test_everything_removed_is_reported_at_its_source_line() -> None:
         f"{p}:6:1: {m011} <script> and its content; {tag_hint}",
         f"{p}:7:1: {m011} 'onclick' attribute on <p>; {attr_hint}",
         f"{p}:7:1: {m011} 'onmouseover' attribute on <p>; {attr_hint}",
-        f'{p}:8:1: warning[M011]: inline CSS removed: style="font-size:40px"; '
-        "style attributes are not kept; use Markdown",
         f'{p}:8:1: warning[M015]: colour-only emphasis removed: style="color: red"; {colour}',
+        f'{p}:8:37: warning[M011]: inline CSS removed: style="font-size:40px"; '
+        "style attributes are not kept; use Markdown",
         f"{p}:9:1: {m011} <iframe> and its content; embed videos with !video[Caption](url)",
         f"{p}:10:1: {m011} <svg> and its content; {tag_hint}",
         f"{p}:11:1: {m011} <form>; {tag_hint}",
-        f"{p}:11:1: {m011} <input>; {tag_hint}",
-        f"{p}:13:1: error[M019]: URL scheme 'data:' is not allowed (src of <img>); {scheme}",
-        f"{p}:13:1: error[M019]: URL scheme 'javascript:' is not allowed (href of <a>); {scheme}",
+        f"{p}:11:29: {m011} <input>; {tag_hint}",
+        f"{p}:13:5: error[M019]: URL scheme 'javascript:' is not allowed (href of <a>); {scheme}",
+        f"{p}:13:31: error[M019]: URL scheme 'data:' is not allowed (src of <img>); {scheme}",
         f"{p}:14:1: error[M019]: URL scheme 'javascript:' is not allowed (href of <a>); {scheme}",
         f"{p}:18:1: {m011} <script> and its content; {tag_hint}",
         f"{p}:19:1: warning[M015]: raw HTML removed by the sanitizer: <font>; {colour}",
@@ -440,3 +441,67 @@ def test_every_kind_has_the_public_keys_the_player_needs(q: Question) -> None:
         "default_feedback_html",
         "answer_feedback_html",
     }
+
+
+def test_problems_in_a_quiz_of_the_module_point_into_the_quiz_block() -> None:
+    body = (
+        "A chart ![](img/q.png) in the text is not the quiz's.\n"  # line 4
+        "\n"
+        "```quiz id=chart\n"  # line 6
+        "? Which chart is this? ![](img/q.png)\n"  # line 7
+        "(x) A [bar chart](https://x.org/bar)\n"
+        "( ) [here](https://x.org/pie)\n"  # line 9
+        "```\n"
+    )
+    here = SourceRef("modules/01-light.md", 6)
+    q = Question(
+        id="chart",
+        kind=Kind.SINGLE,
+        stem_md="Which chart is this? ![](img/q.png)",
+        choices=(
+            Choice("o1", "A [bar chart](https://x.org/bar)", True, where=SourceRef(here.path, 8)),
+            Choice("o2", "[here](https://x.org/pie)", False, where=SourceRef(here.path, 9)),
+        ),
+        where=here,
+    )
+    no_alt = (
+        "error[M006]: image 'img/q.png' has no alt text; describe it in the brackets, "
+        "![what it shows](...), or mark it ![](...){decorative} (WCAG 1.1.1)"
+    )
+    assert formatted(render_module(module(body, (q,)))) == [
+        f"modules/01-light.md:4:9: {no_alt}",
+        f"modules/01-light.md:7:24: {no_alt}",
+        "modules/01-light.md:9:5: warning[M008]: link text 'here' does not describe its target; "
+        "make the link text say where it goes (WCAG 2.4.4)",
+    ]
+
+
+def test_question_assets_and_their_urls() -> None:
+    q = Question(
+        id="img",
+        kind=Kind.SINGLE,
+        stem_md="See ![A leaf](img/leaf.png)",
+        choices=(
+            Choice("o1", "![A root](img/root.png)", True, "[Notes](files/notes.pdf)"),
+            Choice("o2", "B", False),
+        ),
+        explain_md="![The leaf again](img/leaf.png)",
+    )
+    assert question_assets(q) == ("img/leaf.png", "img/root.png", "files/notes.pdf")
+    public, private = render_question(q, asset_url=lambda p: "/a/" + p)
+    assert 'src="/a/img/leaf.png"' in public["stem_html"]
+    assert 'src="/a/img/root.png"' in public["options"][0]["html"]
+    assert 'href="/a/files/notes.pdf"' in private["option_feedback"]["o1"]
+
+
+def test_asset_url_cannot_be_tricked_into_a_script_url() -> None:
+    body = "![x](javascript%3Aalert(1)) [y](javascript%3Aalert%281%29.pdf)"
+    html = render_module(module(body), asset_url=lambda p: p).html
+    assert "javascript:" not in html
+    clean, _ = sanitize('<img src="javascript%3Ax" alt="x">', asset_url=lambda p: p)
+    assert "javascript:" not in clean
+
+
+def test_authors_cannot_borrow_the_tools_own_classes() -> None:
+    clean, _ = sanitize('<div class="mc-quiz lead" data-quiz-id="x">a</div><p class="mc-video">')
+    assert clean == '<div class="lead">a</div><p></p>'

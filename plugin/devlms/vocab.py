@@ -1,0 +1,60 @@
+"""LTI 1.3 vocabulary the dev LMS speaks: claim names, scopes, roles and media types."""
+
+from __future__ import annotations
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+CLAIM_MESSAGE_TYPE = LTI + "message_type"
+CLAIM_VERSION = LTI + "version"
+CLAIM_DEPLOYMENT_ID = LTI + "deployment_id"
+CLAIM_TARGET_LINK_URI = LTI + "target_link_uri"
+CLAIM_RESOURCE_LINK = LTI + "resource_link"
+CLAIM_ROLES = LTI + "roles"
+CLAIM_CONTEXT = LTI + "context"
+CLAIM_CUSTOM = LTI + "custom"
+CLAIM_LAUNCH_PRESENTATION = LTI + "launch_presentation"
+CLAIM_TOOL_PLATFORM = LTI + "tool_platform"
+CLAIM_AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+CLAIM_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+CLAIM_DL_SETTINGS = DL + "deep_linking_settings"
+CLAIM_DL_CONTENT_ITEMS = DL + "content_items"
+CLAIM_DL_DATA = DL + "data"
+CLAIM_DL_MSG = DL + "msg"
+CLAIM_DL_ERRORMSG = DL + "errormsg"
+CLAIM_DL_LOG = DL + "log"
+CLAIM_DL_ERRORLOG = DL + "errorlog"
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+
+LTI_VERSION = "1.3.0"
+RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+DEEP_LINKING_RESPONSE = "LtiDeepLinkingResponse"
+
+SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
+SCOPE_RESULT_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+AGS_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE)
+ALL_SCOPES = (*AGS_SCOPES, SCOPE_NRPS)
+
+MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
+INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
+ROLE_INSTRUCTOR = MEMBERSHIP + "Instructor"
+ROLE_LEARNER = MEMBERSHIP + "Learner"
+ROLE_INSTITUTION_ADMIN = INSTITUTION + "Administrator"
+ROLE_INSTITUTION_STAFF = INSTITUTION + "Staff"
+COURSE_OFFERING = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
+
+MEDIA_LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
+MEDIA_LINEITEM_CONTAINER = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+MEDIA_SCORE = "application/vnd.ims.lis.v1.score+json"
+MEDIA_RESULT_CONTAINER = "application/vnd.ims.lis.v2.resultcontainer+json"
+MEDIA_MEMBERSHIP_CONTAINER = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+RS_ALGORITHMS = ["RS256", "RS384", "RS512"]
+PRODUCT_FAMILY_CODE = "microcred-devlms"
+PLATFORM_VERSION = "0.1.0"
+PLATFORM_NAME = "microcred dev LMS"

@@ -1,0 +1,283 @@
+"""id_token validation: everything 1EdTech certification asks, plus what pylti1p3 skips.
+
+`ToolMessageLaunch` keeps pylti1p3's MessageLaunch shape and its message validators, and replaces
+the checks the library gets wrong or leaves out: state and nonce are single-use in the shared
+store (pylti1p3 never consumes a nonce), `aud` and `azp` are checked (it skips both), clock
+leeway is bounded (it has none), only RS256/384/512 are accepted, the platform JWKS is refetched
+once on an unknown kid (it never is), `target_link_uri` must be ours, and an unknown deployment
+of a known registration is recorded as pending instead of just failing. Every refusal is a
+LaunchError with a stable code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import requests
+from pylti1p3.exception import LtiException
+from pylti1p3.message_launch import MessageLaunch
+
+from ..config import Settings
+from ..errors import LaunchError
+from ..extensions import db
+from ..store import Store
+from . import context as c
+from .login import StateRecord
+from .models import Deployment, Registration
+from .platform_keys import ALGS, KeySource, platform_key
+from .records import ensure_deployment
+from .toolconf import DbToolConf
+from .urls import is_our_url
+
+#: An id_token issued longer ago than this (plus leeway) is refused whatever its exp says.
+MAX_TOKEN_AGE = 3600
+_JWT_OPTIONS: Any = {
+    "verify_signature": True, "verify_exp": False, "verify_iat": False, "verify_nbf": False,
+    "verify_aud": False, "verify_iss": False, "verify_sub": False, "verify_jti": False,
+}
+_http = requests.Session()
+
+
+class _NotUsed:
+    """pylti1p3 wants session and cookie services; ours live in the shared store instead."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"pylti1p3 {name} is not used: state lives in the shared store")
+
+
+@dataclass(frozen=True)
+class ValidatedLaunch:
+    """A launch whose id_token passed every check."""
+
+    claims: dict[str, Any]
+    registration_id: int
+    issuer: str
+    client_id: str
+    deployment_pk: int
+    deployment_status: str
+
+
+def _refuse(code: str, message: str, status: int = 400) -> LaunchError:
+    return LaunchError(message, code=code, status=status)
+
+
+class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
+    """Validate one id_token for the state record its login left in the store."""
+
+    def __init__(self, form: Mapping[str, str], record: StateRecord, settings: Settings,
+                 store: Store):
+        super().__init__(
+            form, DbToolConf(db.session),  # type: ignore[arg-type]
+            session_service=_NotUsed(), cookie_service=_NotUsed(),  # type: ignore[arg-type]
+            requests_session=_http,
+        )
+        self.set_auto_validation(enable=False)
+        self._form = form
+        self._record = record
+        self._settings = settings
+        self._store = store
+        self._now = int(time.time())
+        self._row: Any = None
+
+    def _get_request_param(self, key: str) -> str:
+        value = self._form.get(key, "")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        return self._jwt.get("body", {})  # type: ignore[return-value]
+
+    def validate(self) -> ToolMessageLaunch:
+        """Run every check in a fixed order; the first failure raises LaunchError."""
+        self._validated = True
+        try:
+            self.validate_jwt_format()
+            self.validate_header()
+            self.validate_registration()
+            self.validate_jwt_signature()
+            self.validate_message()
+            self.validate_nonce()
+        except BaseException:
+            self._validated = False
+            raise
+        return self
+
+    def validate_jwt_format(self) -> ToolMessageLaunch:
+        try:
+            super().validate_jwt_format()
+        except LtiException as exc:
+            raise _refuse("LTI_BAD_MESSAGE",
+                          "The launch did not carry a readable id_token.") from exc
+        if not isinstance(self._jwt.get("header"), dict) or not isinstance(self.claims, dict):
+            raise _refuse("LTI_BAD_MESSAGE", "The launch did not carry a readable id_token.")
+        return self
+
+    def validate_header(self) -> ToolMessageLaunch:
+        header: dict[str, Any] = self._jwt["header"]  # type: ignore[assignment]
+        if header.get("alg") not in ALGS:
+            raise _refuse("LTI_BAD_ALG", "The launch was not signed with RS256, RS384 or RS512.",
+                          401)
+        kid = header.get("kid")
+        if not kid or not isinstance(kid, str):
+            raise _refuse("LTI_NO_KID", "The launch signature does not name its key (no kid).",
+                          401)
+        return self
+
+    def validate_registration(self) -> ToolMessageLaunch:
+        """Our registration (from the login's state) and the deployment named, in one query."""
+        dep_id = self.claims.get(c.DEPLOYMENT_ID)
+        r, d = Registration, Deployment
+        self._row = db.session.execute(
+            db.select(r.id, r.issuer, r.client_id, r.active, r.key_set_url, r.key_set,
+                      d.id, d.status)
+            .select_from(r)
+            .outerjoin(d, (d.registration_id == r.id)
+                       & (d.deployment_id == (dep_id if isinstance(dep_id, str) else "")))
+            .where(r.id == self._record.registration_id)
+        ).one_or_none()
+        if self._row is None:
+            raise _refuse("LTI_UNKNOWN_PLATFORM", "This LMS is no longer registered.", 400)
+        if not self._row[3]:
+            raise _refuse("LTI_REGISTRATION_INACTIVE",
+                          "This LMS registration is waiting for approval by the tool's "
+                          "administrator.", 403)
+        return self
+
+    def validate_jwt_signature(self) -> ToolMessageLaunch:
+        header: dict[str, Any] = self._jwt["header"]  # type: ignore[assignment]
+        source = KeySource(self._row[0], self._row[4], self._row[5])
+        key = platform_key(self._store, source, header["kid"])
+        if key.alg and key.alg != header["alg"]:
+            raise _refuse("LTI_BAD_ALG", "The launch signature algorithm does not match its key.",
+                          401)
+        try:
+            jwt.decode(self._get_id_token(), key.key, algorithms=[header["alg"]],
+                       options=_JWT_OPTIONS)
+        except jwt.InvalidSignatureError as exc:
+            raise _refuse("LTI_BAD_SIGNATURE", "The launch signature is not valid.", 401) from exc
+        except jwt.InvalidAlgorithmError as exc:
+            raise _refuse("LTI_BAD_ALG", "The launch signature algorithm is refused.", 401) from exc
+        except jwt.InvalidTokenError as exc:
+            raise _refuse("LTI_BAD_SIGNATURE", "The launch token could not be verified.",
+                          401) from exc
+        return self
+
+    def validate_message(self) -> ToolMessageLaunch:
+        """Claim checks with stable codes, then pylti1p3's own message validators."""
+        body = self.claims
+        if not any(k.startswith("https://purl.imsglobal.org/spec/lti") for k in body):
+            raise _refuse("LTI_BAD_MESSAGE", "The id_token is not an LTI 1.3 message.")
+        version = body.get(c.VERSION)
+        if version is None:
+            raise _refuse("LTI_NO_VERSION", "The launch does not say its LTI version.")
+        if version != "1.3.0":
+            raise _refuse("LTI_BAD_VERSION", f"LTI version {str(version)[:20]!r} is not 1.3.0.")
+        message_type = body.get(c.MESSAGE_TYPE)
+        if not message_type:
+            raise _refuse("LTI_NO_MESSAGE_TYPE", "The launch does not say its message type.")
+        if message_type not in c.SUPPORTED_MESSAGES:
+            raise _refuse("LTI_BAD_MESSAGE_TYPE",
+                          f"The tool does not handle {str(message_type)[:40]!r} messages.")
+        self._check_audience(body)
+        self._check_times(body)
+        sub = body.get("sub")
+        if not sub or not isinstance(sub, str):
+            raise _refuse("LTI_NO_SUB", "The launch does not say who you are (no sub claim).")
+        dep_id = body.get(c.DEPLOYMENT_ID)
+        if not dep_id or not isinstance(dep_id, str):
+            raise _refuse("LTI_NO_DEPLOYMENT", "The launch does not name its deployment.")
+        roles = body.get(c.ROLES)
+        if not isinstance(roles, list):
+            raise _refuse("LTI_NO_ROLES", "The launch has no roles claim.")
+        target = body.get(c.TARGET_LINK_URI)
+        if not target or not isinstance(target, str):
+            raise _refuse("LTI_MISSING_CLAIM", "The launch has no target_link_uri claim.")
+        if not is_our_url(target, self._settings.public_url):
+            raise _refuse("LTI_BAD_TARGET", "The launch points at an address that is not this "
+                          "tool.")
+        if message_type == c.RESOURCE_LINK_REQUEST:
+            link = body.get(c.RESOURCE_LINK)
+            if not isinstance(link, dict) or not link.get("id"):
+                raise _refuse("LTI_NO_RESOURCE_LINK", "The launch does not name its resource "
+                              "link.")
+        else:
+            settings = body.get(c.DL_SETTINGS)
+            if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
+                raise _refuse("LTI_MISSING_CLAIM", "The deep linking request has no settings "
+                              "with a return URL.")
+        try:
+            super().validate_message()
+        except LtiException as exc:
+            raise _refuse("LTI_BAD_MESSAGE", f"The launch message is not valid: {exc}") from exc
+        return self
+
+    def _check_audience(self, body: dict[str, Any]) -> None:
+        iss = body.get("iss")
+        if not iss:
+            raise _refuse("LTI_MISSING_CLAIM", "The launch has no iss claim.")
+        if iss != self._row[1]:
+            raise _refuse("LTI_BAD_ISS", "The launch comes from another issuer than its login.",
+                          401)
+        aud = body.get("aud")
+        if not aud:
+            raise _refuse("LTI_MISSING_CLAIM", "The launch has no aud claim.")
+        audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+        client_id = self._row[2]
+        if client_id not in audiences:
+            raise _refuse("LTI_BAD_AUD", "The launch is meant for another tool (aud).", 401)
+        azp = body.get("azp")
+        if (len(audiences) > 1 and azp is None) or (azp is not None and azp != client_id):
+            raise _refuse("LTI_BAD_AZP", "The launch's authorized party (azp) is not this tool.",
+                          401)
+
+    def _check_times(self, body: dict[str, Any]) -> None:
+        leeway = self._settings.jwt_leeway_seconds
+        exp, iat, nbf = body.get("exp"), body.get("iat"), body.get("nbf", 0)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
+                      for v in (exp, iat, nbf))
+        if not numbers:
+            raise _refuse("LTI_BAD_TIMESTAMPS", "The launch lacks valid exp and iat times.")
+        now = self._now
+        if exp <= now - leeway:
+            raise _refuse("LTI_BAD_TIMESTAMPS", "The launch has expired; open it again.")
+        if iat > now + leeway or nbf > now + leeway:
+            raise _refuse("LTI_BAD_TIMESTAMPS", "The launch was issued in the future; check the "
+                          "LMS server's clock.")
+        if iat < now - MAX_TOKEN_AGE - leeway:
+            raise _refuse("LTI_BAD_TIMESTAMPS", "The launch was issued too long ago.")
+
+    def validate_nonce(self) -> ToolMessageLaunch:
+        """The nonce is used once across every process, and is the one this login sent."""
+        nonce = self.claims.get("nonce")
+        if not nonce or not isinstance(nonce, str):
+            raise _refuse("LTI_MISSING_CLAIM", "The launch has no nonce.")
+        digest = hashlib.sha256(nonce.encode()).hexdigest()
+        ttl = int(self.claims["exp"]) - self._now + self._settings.jwt_leeway_seconds + 1
+        if not self._store.add(f"lti:nonce:{self._row[0]}:{digest}", "1", max(ttl, 1)):
+            raise _refuse("LTI_NONCE_REPLAYED", "This launch was already used; open the activity "
+                          "again from your LMS.", 401)
+        if nonce != self._record.nonce:
+            raise _refuse("LTI_BAD_NONCE", "The launch does not answer this login (nonce).", 401)
+        return self
+
+    def result(self) -> ValidatedLaunch:
+        """The validated launch, with its deployment (recorded now if it was unknown)."""
+        dep_pk, status = self._row[6], self._row[7]
+        if dep_pk is None:
+            dep_pk, status = ensure_deployment(
+                self._row[0], self.claims[c.DEPLOYMENT_ID],
+                "active" if self._settings.auto_approve_registrations else "pending",
+            )
+        return ValidatedLaunch(self.claims, self._row[0], self._row[1], self._row[2], dep_pk,
+                               status)
+
+
+def validate_launch(form: Mapping[str, str], record: StateRecord, settings: Settings,
+                    store: Store) -> ValidatedLaunch:
+    """Validate the posted id_token against the login's state record."""
+    return ToolMessageLaunch(form, record, settings, store).validate().result()

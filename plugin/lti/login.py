@@ -1,0 +1,145 @@
+"""OIDC third-party login initiation: find the registration, make state and nonce, send the
+browser to the platform's authorization endpoint.
+
+State and nonce live in the shared store (any process may serve the launch). The state is bound
+to the browser by a cookie under HTTPS, or by the LTI Platform Storage postMessage flow when the
+platform offers it (`lti_storage_target`), so the login works without third-party cookies.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from ..config import Settings
+from ..errors import LaunchError
+from ..extensions import db
+from ..store import Store
+from .models import Registration
+from .urls import build_tool_urls, is_our_url, origin_of
+
+#: Seconds a login may take before its launch arrives.
+STATE_TTL = 600
+STATE_COOKIE_PREFIX = "mc_state_"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Where to send the browser, and what binds the state to it."""
+
+    auth_url: str
+    state: str
+    nonce: str
+    platform_origin: str
+    storage_target: str | None
+
+
+@dataclass(frozen=True)
+class StateRecord:
+    """What the login left in the store for the launch."""
+
+    registration_id: int
+    client_id: str
+    nonce: str
+    target_link_uri: str
+    platform_origin: str
+    storage_target: str | None
+
+    def to_json(self) -> str:
+        return json.dumps([self.registration_id, self.client_id, self.nonce,
+                           self.target_link_uri, self.platform_origin, self.storage_target])
+
+    @classmethod
+    def from_json(cls, raw: str) -> StateRecord:
+        return cls(*json.loads(raw))
+
+
+def state_key(state: str) -> str:
+    return f"lti:state:{state}"
+
+
+def state_cookie_name(state: str) -> str:
+    return STATE_COOKIE_PREFIX + state
+
+
+def _param(params: Mapping[str, str], name: str) -> str:
+    value = params.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def find_login_registration(iss: str, client_id: str) -> Registration:
+    """The registration a login names; LaunchError when unknown, ambiguous or inactive."""
+    query = db.select(Registration).where(Registration.issuer == iss)
+    if client_id:
+        query = query.where(Registration.client_id == client_id)
+    rows = db.session.execute(query.limit(2)).scalars().all()
+    if not rows:
+        raise LaunchError(
+            "This LMS is not registered with the tool (unknown issuer"
+            + (" and client_id)." if client_id else ")."),
+            code="LTI_UNKNOWN_PLATFORM", status=400,
+        )
+    if len(rows) > 1:
+        raise LaunchError(
+            "Several registrations share this issuer and the LMS did not say which one "
+            "(no client_id in the login request). Ask the LMS administrator to send client_id.",
+            code="LTI_AMBIGUOUS_CLIENT", status=400,
+        )
+    reg = rows[0]
+    if not reg.active:
+        raise LaunchError(
+            "This LMS registration is waiting for approval by the tool's administrator.",
+            code="LTI_REGISTRATION_INACTIVE", status=403,
+        )
+    return reg
+
+
+def begin_login(params: Mapping[str, str], settings: Settings, store: Store) -> LoginResult:
+    """Validate a login initiation and record its state; LaunchError with a stable code if bad."""
+    iss = _param(params, "iss")
+    login_hint = _param(params, "login_hint")
+    target = _param(params, "target_link_uri")
+    missing = [n for n, v in (("iss", iss), ("login_hint", login_hint),
+                              ("target_link_uri", target)) if not v]
+    if missing:
+        raise LaunchError(
+            f"The login request from the LMS lacks {', '.join(missing)}.",
+            code="LTI_LOGIN_MISSING_PARAM", status=400,
+        )
+    if not is_our_url(target, settings.public_url):
+        raise LaunchError("The LMS asked to open an address that is not this tool.",
+                          code="LTI_BAD_TARGET", status=400)
+    client_id = _param(params, "client_id")
+    reg = find_login_registration(iss, client_id)
+    platform_origin = origin_of(reg.auth_login_url) or ""
+    state = secrets.token_urlsafe(32)
+    nonce = secrets.token_urlsafe(32)
+    storage_target = _param(params, "lti_storage_target") or None
+    record = StateRecord(reg.id, reg.client_id, nonce, target, platform_origin, storage_target)
+    store.set(state_key(state), record.to_json(), STATE_TTL)
+
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": reg.client_id,
+        "redirect_uri": build_tool_urls(settings.public_url).launch,
+        "login_hint": login_hint,
+        "state": state,
+        "nonce": nonce,
+    }
+    hint = _param(params, "lti_message_hint")
+    if hint:
+        query["lti_message_hint"] = hint
+    sep = "&" if "?" in reg.auth_login_url else "?"
+    return LoginResult(
+        auth_url=reg.auth_login_url + sep + urlencode(query),
+        state=state,
+        nonce=nonce,
+        platform_origin=platform_origin,
+        storage_target=storage_target,
+    )

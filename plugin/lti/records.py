@@ -1,0 +1,98 @@
+"""Launch bookkeeping in as few statements as possible: one upsert each for the learner, the
+context and the resource link (INSERT ... ON CONFLICT, on SQLite and PostgreSQL alike)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..db import utcnow
+from ..extensions import db
+from . import context as c
+from .models import Context, Deployment, Learner, ResourceLink
+
+
+def _insert(table: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _upsert(model: Any, values: dict[str, Any], keys: list[str], update: list[str]) -> int:
+    table = model.__table__
+    stmt = _insert(table).values(created_at=utcnow(), **values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={name: stmt.excluded[name] for name in update}
+    ).returning(table.c.id)
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def ensure_deployment(registration_id: int, deployment_id: str, status: str) -> tuple[int, str]:
+    """The deployment row for an id first seen in a launch: (id, status). Concurrent-safe."""
+    table = Deployment.__table__
+    stmt = _insert(table).values(
+        registration_id=registration_id, deployment_id=deployment_id, status=status,
+        created_at=utcnow(), decided_at=utcnow() if status == "active" else None,
+    ).on_conflict_do_nothing(index_elements=["registration_id", "deployment_id"])
+    db.session.execute(stmt)
+    row = db.session.execute(
+        db.select(table.c.id, table.c.status).where(
+            table.c.registration_id == registration_id, table.c.deployment_id == deployment_id
+        )
+    ).one()
+    return int(row[0]), str(row[1])
+
+
+def upsert_learner(claims: dict[str, Any], registration_id: int) -> int:
+    """The learner (issuer, sub); name and email follow the latest launch that sends them."""
+    name = c.display_name(claims)
+    email = claims.get("email") if isinstance(claims.get("email"), str) else None
+    values = {"issuer": claims["iss"], "sub": claims["sub"], "name": name, "email": email,
+              "registration_id": registration_id}
+    # Keep what we knew when a launch (say, a privacy-restricted one) omits it.
+    table = Learner.__table__
+    stmt = _insert(table).values(created_at=utcnow(), **values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["issuer", "sub"],
+        set_={
+            "name": db.func.coalesce(stmt.excluded.name, table.c.name),
+            "email": db.func.coalesce(stmt.excluded.email, table.c.email),
+        },
+    ).returning(table.c.id)
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def upsert_context(claims: dict[str, Any], registration_id: int, deployment_pk: int) -> int | None:
+    """The context (course) of the launch, or None when the launch has none."""
+    ctx = claims.get(c.CONTEXT)
+    if not isinstance(ctx, dict) or not isinstance(ctx.get("id"), str) or not ctx["id"]:
+        return None
+    values = {
+        "registration_id": registration_id, "deployment_pk": deployment_pk,
+        "context_id": ctx["id"][:255],
+        "title": str(ctx.get("title") or "")[:500], "label": str(ctx.get("label") or "")[:255],
+    }
+    return _upsert(Context, values, ["deployment_pk", "context_id"], ["title", "label"])
+
+
+def upsert_resource_link(claims: dict[str, Any], deployment_pk: int,
+                         context_pk: int | None) -> int | None:
+    """The resource link of a resource launch with its service endpoints; None otherwise."""
+    link = claims.get(c.RESOURCE_LINK)
+    if claims.get(c.MESSAGE_TYPE) != c.RESOURCE_LINK_REQUEST or not isinstance(link, dict):
+        return None
+    ags = c.parse_ags(claims)
+    values = {
+        "deployment_pk": deployment_pk, "context_pk": context_pk,
+        "resource_link_id": str(link["id"])[:255],
+        "title": str(link.get("title") or "")[:500],
+        "target_link_uri": claims[c.TARGET_LINK_URI][:2048],
+        "custom": json.dumps(c.custom_params(claims)),
+        "ags_lineitem": ags.lineitem if ags else None,
+        "ags_lineitems": ags.lineitems if ags else None,
+        "nrps_url": c.parse_nrps(claims),
+    }
+    return _upsert(ResourceLink, values, ["deployment_pk", "resource_link_id"],
+                   ["context_pk", "title", "target_link_uri", "custom", "ags_lineitem",
+                    "ags_lineitems", "nrps_url"])
