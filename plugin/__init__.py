@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 #: Feature packages, each with a `views.bp` blueprint and optionally `init_app(app)`.
-FEATURES: tuple[str, ...] = ("core", "lti", "admin", "gradebook")
+FEATURES: tuple[str, ...] = ("core", "lti", "admin", "catalog", "gradebook")
 
 
 def default_instance_path() -> str:

@@ -4,6 +4,7 @@ Revision ID: 0001_lti
 Revises:
 Create Date: 2026-11-29
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -45,8 +46,10 @@ def upgrade():
             "status IN ('pending', 'active', 'disabled')", name="ck_deployments_status"
         ),
         sa.ForeignKeyConstraint(
-            ["registration_id"], ["registrations.id"],
-            name="fk_deployments_registration_id_registrations", ondelete="CASCADE",
+            ["registration_id"],
+            ["registrations.id"],
+            name="fk_deployments_registration_id_registrations",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_deployments"),
         sa.UniqueConstraint(
@@ -79,8 +82,10 @@ def upgrade():
         sa.Column("registration_id", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["registration_id"], ["registrations.id"],
-            name="fk_learners_registration_id_registrations", ondelete="CASCADE",
+            ["registration_id"],
+            ["registrations.id"],
+            name="fk_learners_registration_id_registrations",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_learners"),
         sa.UniqueConstraint("issuer", "sub", name="uq_learners_issuer_sub"),
@@ -96,12 +101,16 @@ def upgrade():
         sa.Column("label", sa.String(length=255), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["deployment_pk"], ["deployments.id"],
-            name="fk_contexts_deployment_pk_deployments", ondelete="CASCADE",
+            ["deployment_pk"],
+            ["deployments.id"],
+            name="fk_contexts_deployment_pk_deployments",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["registration_id"], ["registrations.id"],
-            name="fk_contexts_registration_id_registrations", ondelete="CASCADE",
+            ["registration_id"],
+            ["registrations.id"],
+            name="fk_contexts_registration_id_registrations",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_contexts"),
         sa.UniqueConstraint(
@@ -123,22 +132,25 @@ def upgrade():
         sa.Column("nrps_url", sa.String(length=2048), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["context_pk"], ["contexts.id"],
-            name="fk_resource_links_context_pk_contexts", ondelete="CASCADE",
+            ["context_pk"],
+            ["contexts.id"],
+            name="fk_resource_links_context_pk_contexts",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["deployment_pk"], ["deployments.id"],
-            name="fk_resource_links_deployment_pk_deployments", ondelete="CASCADE",
+            ["deployment_pk"],
+            ["deployments.id"],
+            name="fk_resource_links_deployment_pk_deployments",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_resource_links"),
         sa.UniqueConstraint(
-            "deployment_pk", "resource_link_id",
+            "deployment_pk",
+            "resource_link_id",
             name="uq_resource_links_deployment_pk_resource_link_id",
         ),
     )
-    op.create_index(
-        "ix_resource_links_context_pk", "resource_links", ["context_pk"], unique=False
-    )
+    op.create_index("ix_resource_links_context_pk", "resource_links", ["context_pk"], unique=False)
 
 
 def downgrade():

@@ -4,8 +4,9 @@ Revision ID: 0002_admin
 Revises: 0001_lti
 Create Date: 2026-11-29
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 from plugin.db import UTCDateTime
 
