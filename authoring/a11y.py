@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import unescape
+from typing import Any
 
 from authoring.diagnostics import CODES, Diagnostic
 from authoring.mdext.quizfence import quiz_fence_id, scan_fences
@@ -45,9 +46,11 @@ _FILE_ALT_RE = re.compile(
 _URL_TEXT_RE = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _EMPTY_ROW_RE = re.compile(r"^[ \t]*\|?(?:[ \t]*\|)+[ \t]*$", re.MULTILINE)
-_TOKEN_RE = re.compile(
-    r"<(?P<end>/?)(?P<tag>[A-Za-z][A-Za-z0-9]*)(?P<attrs>[^>]*)>|(?P<text>[^<]+)|<"
+#: The tags the checks look at; the text between them is read only inside one that collects it.
+_WATCHED_RE = re.compile(
+    r"<(?P<end>/?)(?P<tag>h[1-6]|a|img|table|tr|th|td)(?![A-Za-z0-9])(?P<attrs>[^>]*)>", re.I
 )
+_ANY_TAG_RE = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9]*[^>]*>)?")
 _ATTR_RE = re.compile(r'([^\s=/"]+)(?:="([^"]*)")?')
 
 
@@ -62,6 +65,36 @@ class Finding:
     message: str
     hint: str
     needles: tuple[Needle, ...] = ()
+
+
+class _LazyNeedles:
+    """Needles built only when a problem is reported (compiling them for every heading and
+    image that is fine would cost more than the whole check)."""
+
+    def __init__(self, make: Callable[[str, Any], tuple[Needle, ...]], text: str, extra: Any):
+        self.make, self.text, self.extra = make, text, extra
+
+    def __iter__(self) -> Iterator[Needle]:
+        return iter(self.make(self.text, self.extra))
+
+
+def _image_needles(alt: str, src: str) -> tuple[Needle, ...]:
+    return (
+        re.compile(rf"!\[\s*{re.escape(alt.strip())}\s*\]\(\s*<?{re.escape(src)}"),
+        re.compile(rf"!\[[^\]]*\]\(\s*<?{re.escape(src)}"),
+        re.compile(rf"<img\b[^>]*{re.escape(src)}", re.I),
+        src,
+        "<img",
+    )
+
+
+def _heading_needles(text: str, level: int) -> tuple[Needle, ...]:
+    return (
+        re.compile(rf"^ {{0,3}}#{{1,6}}[ \t]+{re.escape(text)}", re.MULTILINE),
+        re.compile(rf"^ {{0,3}}#{{{level}}}(?!#)", re.MULTILINE),
+        text,
+        f"<h{level}",
+    )
 
 
 class Locator:
@@ -164,17 +197,21 @@ class _Checker:
         self.cell: list[str] | None = None
 
     def feed(self, html: str) -> None:
-        for m in _TOKEN_RE.finditer(html):
-            if m["text"] is not None:
-                if self.heading or self.links or self.cell is not None:
-                    self._collect(unescape(m["text"]))
-            elif m["end"]:
-                self.handle_endtag(m["tag"].lower())
+        pos = 0
+        for m in _WATCHED_RE.finditer(html):
+            if pos < m.start() and (self.heading or self.links or self.cell is not None):
+                text = _ANY_TAG_RE.sub("", html[pos : m.start()])  # the text between, as written
+                if text:
+                    self._collect(unescape(text))
+            pos = m.end()
+            tag = m["tag"].lower()
+            if m["end"]:
+                self.handle_endtag(tag)
             else:
                 attrs = [
                     (a[1].lower(), unescape(a[2] or "")) for a in _ATTR_RE.finditer(m["attrs"])
                 ]
-                self.handle_starttag(m["tag"].lower(), attrs)
+                self.handle_starttag(tag, attrs)
 
     def add(self, code: str, message: str, hint: str, *needles: Needle) -> None:
         self.found.append(Finding(code, message, hint, needles))
@@ -218,13 +255,7 @@ class _Checker:
         alt, src = a.get("alt"), a.get("src", "")
         src = self.src_map.get(src, src)
         decorative = alt == "" and a.get("role") in ("presentation", "none")
-        needles = (
-            re.compile(rf"!\[\s*{re.escape((alt or '').strip())}\s*\]\(\s*<?{re.escape(src)}"),
-            re.compile(rf"!\[[^\]]*\]\(\s*<?{re.escape(src)}"),
-            re.compile(rf"<img\b[^>]*{re.escape(src)}", re.I),
-            src,
-            "<img",
-        )
+        needles = _LazyNeedles(_image_needles, alt or "", src)
         if alt is None or (not alt.strip() and not decorative):
             self.add(
                 "M006",
@@ -252,12 +283,7 @@ class _Checker:
 
     def _heading_done(self, level: int, parts: list[str]) -> None:
         text = _text("".join(parts))
-        needles = (
-            re.compile(rf"^ {{0,3}}#{{1,6}}[ \t]+{re.escape(text)}", re.MULTILINE),
-            re.compile(rf"^ {{0,3}}#{{{level}}}(?!#)", re.MULTILINE),
-            text,
-            f"<h{level}",
-        )
+        needles = _LazyNeedles(_heading_needles, text, level)
         if not self.check_headings:
             return
         if level == 1:

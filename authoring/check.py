@@ -15,18 +15,19 @@ import json
 import logging
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, Severity, apply_strict, sort_diagnostics
+from .diagnostics import CODES, Diagnostic, Severity, apply_strict, sort_diagnostics
 from .loader import load_course
 from .model import Course, Module, Question
+from .serialize import question_fragments
+from .workers import run_shared
 
 log = logging.getLogger(__name__)
 
-RENDER_CACHE_VERSION = "1"
+RENDER_CACHE_VERSION = "2"
 CACHE_DIRNAME = ".microcred-cache"
 #: Below this many modules to render, a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -42,6 +43,9 @@ class ModuleRender:
     assets: tuple[str, ...]
     questions_public: dict[str, dict[str, Any]]
     questions_private: dict[str, dict[str, Any]]
+    links: tuple[tuple[str, str], ...] = ()  # linked course files: (path, URL as written)
+    # question id -> (public JSON, server JSON), dumped by the render worker; not cached on disk
+    fragments: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +55,7 @@ class ModuleRender:
             "assets": list(self.assets),
             "questions_public": self.questions_public,
             "questions_private": self.questions_private,
+            "links": [list(link) for link in self.links],
         }
 
     @classmethod
@@ -65,11 +70,14 @@ class ModuleRender:
             tuple(data["assets"]),
             data["questions_public"],
             data["questions_private"],
+            tuple((path, written) for path, written in data.get("links", ())),
         )
 
 
 @dataclass
 class CheckResult:
+    """What `check` or the first half of `build` found: the course, diagnostics and renders."""
+
     course: Course | None
     diagnostics: list[Diagnostic]
     renders: dict[str, ModuleRender] = field(default_factory=dict)
@@ -93,7 +101,13 @@ def render_body(module: Module) -> ModuleRender:
 
     rendered = render_module(module, asset_url=asset_url_for_package)
     return ModuleRender(
-        module.id, rendered.html, tuple(rendered.diagnostics), tuple(rendered.assets), {}, {}
+        module.id,
+        rendered.html,
+        tuple(rendered.diagnostics),
+        tuple(rendered.assets),
+        {},
+        {},
+        rendered.links,
     )
 
 
@@ -175,10 +189,22 @@ class RenderCache:
         os.replace(tmp, self.folder / f"{key}.json")
 
 
+def warm_renderer() -> None:
+    """Set up the Markdown engine here, so processes forked after this inherit it."""
+    from .render import warm
+
+    warm()
+
+
 def _render_job(args: tuple[Module, bool, bool]) -> tuple[ModuleRender | None, ModuleRender | None]:
     module, need_body, need_questions = args
     body = render_body(module) if need_body else None
     questions = render_questions(module.id, module.questions) if need_questions else None
+    if questions is not None:  # the JSON the package holds, dumped here on a worker's core
+        parts = question_fragments(
+            module.questions, questions.questions_public, questions.questions_private
+        )
+        questions = replace(questions, fragments=parts)
     return body, questions
 
 
@@ -250,22 +276,17 @@ def render_course(
 
     jobs_args = [(m, bk is not None, qk is not None) for m, bk, qk in pending]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if len(pending) >= PARALLEL_THRESHOLD and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            chunk = max(1, len(pending) // (workers * 4))
-            outputs = list(pool.map(_render_job, jobs_args, chunksize=chunk))
-    else:
-        outputs = [_render_job(a) for a in jobs_args]
-    for (module, body_key, q_key), (body, questions) in zip(pending, outputs, strict=True):
-        if body is not None and body_key is not None:
-            cache.put(body_key, body)
+    if len(pending) < PARALLEL_THRESHOLD:
+        workers = 1
+    outputs = run_shared(_render_job, jobs_args, workers, before_fork=warm_renderer, done=progress)
+    for (module, wanted_body, wanted_q), (body, questions) in zip(pending, outputs, strict=True):
+        if body is not None and wanted_body is not None:
+            cache.put(wanted_body, body)
             result.renders[module.id] = body
             result.rendered_count += 1
-        if questions is not None and q_key is not None:
-            cache.put(q_key, questions)
+        if questions is not None and wanted_q is not None:
+            cache.put(wanted_q, questions)
             result.question_renders[module.id] = questions
-        if progress:
-            progress(1)
 
     if with_questions:
         for bank in course.banks:
@@ -284,8 +305,36 @@ def render_course(
 
     for render in result.renders.values():
         result.diagnostics.extend(render.diagnostics)
+    result.diagnostics.extend(missing_links(course, result.renders))
+
+
+def missing_links(course: Course, renders: dict[str, ModuleRender]) -> list[Diagnostic]:
+    """M014 for each link to a course file (`[slides](files/week1.pdf)`) that is not there.
+
+    Checked on every run, never cached: the file may appear or vanish without the module changing.
+    """
+    from .a11y import Locator
+    from .validate import suggest_path
+
+    root = Path(course.root)
+    out: list[Diagnostic] = []
+    for module in course.modules:
+        render = renders.get(module.id)
+        for path, written in render.links if render else ():
+            if (root / path).is_file():
+                continue
+            found = (p.relative_to(root) for p in root.rglob("*") if p.is_file())
+            files = [f.as_posix() for f in found if not f.parts[0].startswith((".", "dist"))]
+            hint = (
+                suggest_path(path, files) or "check the path: it is relative to the course folder"
+            )
+            line, column = Locator(module.body_md, module.body_line).position(written)
+            message = f"linked file '{written}' not found"
+            out.append(Diagnostic(module.path, line, column, CODES["M014"], "M014", message, hint))
+    return out
 
 
 def finish_diagnostics(diags: list[Diagnostic], strict: bool) -> list[Diagnostic]:
+    """Each problem once, sorted; warnings become errors with `strict`."""
     unique = list(dict.fromkeys(diags))  # a problem reported by two passes is printed once
     return sort_diagnostics(apply_strict(unique) if strict else unique)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .diagnostics import Diagnostic, Severity, format_text, sort_diagnostics, summary_line, to_json
+
+if TYPE_CHECKING:
+    from .model import Question
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -44,6 +47,8 @@ class MicrocredGroup(click.Group):
         if self._loaded:
             return
         self._loaded = True
+        from importlib.metadata import entry_points  # slow to import; only for other commands
+
         for ep in entry_points(group="microcred.commands"):
             try:
                 register = ep.load()
@@ -131,12 +136,39 @@ def check(folder: Path, fmt: str, strict: bool, render: bool, no_cache: bool) ->
     "--jobs", type=int, default=None, help="Processes for rendering (default: all cores)."
 )
 @click.option("--no-cache", is_flag=True, help="Render everything again.")
+@click.option("--watch", is_flag=True, help="Rebuild whenever a file changes (Ctrl-C stops).")
 def build(
-    folder: Path, out: Path | None, strict: bool, fmt: str, jobs: int | None, no_cache: bool
+    folder: Path,
+    out: Path | None,
+    strict: bool,
+    fmt: str,
+    jobs: int | None,
+    no_cache: bool,
+    watch: bool,
 ) -> None:
     """Check FOLDER and write its versioned package (.mcpkg)."""
-    from .package import build_package
+    from .package import Builder, BuildResult, build_package
 
+    if watch:
+        from .watch import watch_and_build
+
+        def report(result: BuildResult, seconds: float) -> None:
+            _echo_diagnostics(result.diagnostics, fmt)
+            if result.path is None:
+                click.echo("build failed: fix the errors above; watching", err=True)
+            else:
+                n = result.rendered_count
+                rendered = f"rendered {n} module{'' if n == 1 else 's'}"
+                click.echo(f"wrote {result.path} in {seconds * 1000:.0f} ms ({rendered})")
+
+        click.echo(f"watching {folder} (Ctrl-C stops)", err=True)
+        try:
+            watch_and_build(
+                Builder(folder, cache=not no_cache, jobs=jobs), out, strict=strict, on_build=report
+            )
+        except KeyboardInterrupt:
+            click.echo("stopped watching", err=True)
+        return
     count = (
         sum(1 for _ in (folder / "modules").glob("*.md")) if (folder / "modules").is_dir() else 0
     )
@@ -216,7 +248,7 @@ def export_group() -> None:
     """Write a course's questions in other tools' formats."""
 
 
-def _course_questions(folder: Path) -> list:  # type: ignore[type-arg]
+def _course_questions(folder: Path) -> list[Question]:
     from .loader import load_course
 
     course, diags = load_course(folder)

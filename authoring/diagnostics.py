@@ -97,6 +97,7 @@ def format_text(diags: Sequence[Diagnostic]) -> str:
 
 
 def summary_line(diags: Sequence[Diagnostic]) -> str:
+    """`2 errors, 1 warning`: the count printed after the diagnostics."""
     errors = sum(1 for d in diags if d.severity is Severity.ERROR)
     warnings = len(diags) - errors
     plural = {1: ""}
@@ -121,7 +122,6 @@ CODES: dict[str, Severity] = {
     # files and encoding
     "F001": E,  # file is not valid UTF-8
     "F002": E,  # file too large
-    "F003": W,  # byte order mark removed / tab characters in YAML
     "F004": E,  # path leaves the course folder (.., absolute, symlink out)
     "F005": E,  # required file missing (course.yml / program.yml)
     # course.yml
@@ -153,7 +153,7 @@ CODES: dict[str, Severity] = {
     "M011": W,  # raw HTML removed by the sanitizer
     "M012": W,  # table without header row
     "M013": W,  # unknown admonition type
-    "M014": E,  # broken internal link
+    "M014": E,  # link to a course file that does not exist (rendered-tree check)
     "M015": W,  # colour-only emphasis removed
     "M016": E,  # module points do not match its quizzes
     "M017": W,  # unknown front matter field

@@ -130,11 +130,10 @@ def decode_text(data: bytes, rel: str, bag: DiagnosticBag) -> str | None:
     return text
 
 
-def read_text(path: Path, rel: str, bag: DiagnosticBag) -> TextFile | None:
-    """Read a text file the loader needs; F002 when over 2 MiB, F001 when not UTF-8.
+def read_bytes(path: Path, rel: str, bag: DiagnosticBag) -> bytes | None:
+    """The bytes of a file the loader needs; F002 when over 2 MiB, F005 when unreadable.
 
     `path` must already be checked (see `resolve_inside`); `rel` names it in diagnostics.
-    An unreadable file (permissions, a folder) is F005.
     """
     try:
         size = path.stat().st_size
@@ -148,12 +147,26 @@ def read_text(path: Path, rel: str, bag: DiagnosticBag) -> TextFile | None:
                 "split it into smaller files or move media into img/",
             )
             return None
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         log.debug("cannot read %s: %s", path, exc)
         bag.add(rel, 1, 1, "F005", f"cannot read '{rel}': {exc.strerror or exc}")
         return None
+
+
+def text_file(data: bytes, rel: str, bag: DiagnosticBag) -> TextFile | None:
+    """`data` decoded as a TextFile, or None after F001."""
     text = decode_text(data, rel, bag)
     if text is None:
         return None
     return TextFile(rel, text, hashlib.sha256(data).hexdigest())
+
+
+def read_text(path: Path, rel: str, bag: DiagnosticBag) -> TextFile | None:
+    """Read a text file the loader needs; F002 when over 2 MiB, F001 when not UTF-8.
+
+    `path` must already be checked (see `resolve_inside`); `rel` names it in diagnostics.
+    An unreadable file (permissions, a folder) is F005.
+    """
+    data = read_bytes(path, rel, bag)
+    return None if data is None else text_file(data, rel, bag)

@@ -109,6 +109,16 @@ def normalize_text(s: str) -> str:
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?: [0-9]{3})+(?:[.,][0-9]+)?", re.ASCII)
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})
+#: `1,000`: one thousand with a thousands separator, or 1.0 with a decimal comma?
+_AMBIGUOUS_COMMA = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}", re.ASCII)
+
+
+def ambiguous_comma(s: str) -> str:
+    """The message for a number like `1,000` that reads two ways ("" for any other text)."""
+    t = unicodedata.normalize("NFKC", s).translate(_MINUS_SIGNS).strip()
+    whole, point = t.replace(",", ""), t.replace(",", ".")
+    message = f"'{t}' could mean {whole} or {point}: write {whole}, or {point} with a point"
+    return message if _AMBIGUOUS_COMMA.fullmatch(t) else ""
 
 
 def parse_number(s: str) -> float | None:
@@ -116,9 +126,9 @@ def parse_number(s: str) -> float | None:
 
     Accepted: surrounding spaces, `+`/`-`/`−` signs, a decimal point or a decimal comma
     (`3,14`), exponents (`6.02e23`), and spaces as thousands separators in groups of three
-    (`1 000`, `12 345,5`; any Unicode space, e.g. a no-break space, counts). Refused: a comma
-    and a point together (`1,000.5`), and commas as thousands separators: `1,000` reads as 1.0
-    (decimal comma), as the format spec says. Also refused: `inf`, `nan`, `1_000`, empty text.
+    (`1 000`, `12 345,5`; any Unicode space counts). Refused: a comma and a point together
+    (`1,000.5`), a comma before exactly three digits (`1,000`: thousands or decimal? see
+    `ambiguous_comma`), `inf`, `nan`, `1_000`, empty text.
     """
     if not isinstance(s, str) or len(s) > 100:
         return None
@@ -127,7 +137,7 @@ def parse_number(s: str) -> float | None:
     if _GROUPED.fullmatch(text):
         text = text.replace(" ", "")
     if "," in text:
-        if "." in text or text.count(",") > 1:
+        if "." in text or text.count(",") > 1 or _AMBIGUOUS_COMMA.fullmatch(text):
             return None
         text = text.replace(",", ".")
     if not _PLAIN_NUMBER.fullmatch(text):
@@ -263,7 +273,8 @@ def grade_numeric(question: Question, response: object) -> Outcome:
             return Outcome(0.0, (), ("",), matched=False)
         value = parse_number(text)
         if value is None:
-            raise MalformedResponse(f"{text.strip()[:40]!r} is not a number")
+            why = ambiguous_comma(text) or f"{text.strip()[:40]!r} is not a number"
+            raise MalformedResponse(why)
     else:
         value = float(response)
         if not math.isfinite(value):
@@ -354,11 +365,8 @@ def shuffled(ids: Sequence[str], seed: int) -> list[str]:
 
 
 def draw_questions(pool: Sequence[Question], draw: Draw, seed: int) -> list[Question]:
-    """`draw.count` questions of the pool with any of `draw.tags` (no tags: the whole pool).
-
-    The pick depends only on the seed and the matching questions; the result keeps the pool's
-    order. With `draw.points` set, the drawn questions are copies worth that many points.
-    """
+    """`draw.count` questions of the pool with any of `draw.tags` (no tags: the whole pool), in
+    pool order, picked by the seed alone; with `draw.points`, copies worth that many points."""
     wanted = set(draw.tags)
     candidates = [q for q in pool if not wanted or wanted.intersection(q.tags)]
     count = max(0, min(draw.count, len(candidates)))

@@ -11,33 +11,21 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import struct
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .check import CheckResult, ModuleRender, finish_diagnostics, open_cache, render_course
 from .diagnostics import Diagnostic
-
-try:
-    from .loader import CourseLoader
-except ImportError:  # TRANSITIONAL until loader.CourseLoader lands (helper-11)
-    from .loader import load_course as _load
-
-    class CourseLoader:  # type: ignore[no-redef]
-        def __init__(self, folder: Path) -> None:
-            self.folder = folder
-
-        def load(self) -> tuple[Course | None, list[Diagnostic]]:
-            return _load(self.folder)
-
-        reload = load
-
-
+from .loader import CourseLoader
 from .model import FORMAT_VERSION, Course, Module, Question
-from .serialize import draw_to_data, question_to_data, to_data
+from .serialize import draw_to_data, to_data
+from .serialize import question_fragments as fragments_of
 
 PACKAGE_SUFFIX = ".mcpkg"
 PACKAGE_FORMAT = "microcred-course-package"
@@ -52,6 +40,8 @@ class PackageError(Exception):
 
 @dataclass
 class BuildResult:
+    """What a build wrote (path None when content errors stopped it) and what it found."""
+
     path: Path | None
     diagnostics: list[Diagnostic]
     manifest: dict[str, Any] = field(default_factory=dict)
@@ -106,17 +96,15 @@ def course_data(course: Course) -> dict[str, Any]:
     }
 
 
-def _dump(value: Any) -> str:
-    """Compact canonical JSON of one value (sorted keys, UTF-8)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
 def _join_object(fragments: Mapping[str, str]) -> bytes:
     """`_dump` of a dict whose values are already dumped: the same bytes, without redoing them."""
-    items = ",".join(
-        f"{json.dumps(k, ensure_ascii=False)}:{fragments[k]}" for k in sorted(fragments)
-    )
+    items = ",".join(f"{_json_key(k)}:{fragments[k]}" for k in sorted(fragments))
     return ("{" + items + "}\n").encode("utf-8")
+
+
+@lru_cache(maxsize=65536)
+def _json_key(key: str) -> str:
+    return json.dumps(key, ensure_ascii=False)
 
 
 Fragments = dict[str, tuple[str, str]]  # question id -> (public JSON, server JSON)
@@ -125,14 +113,11 @@ Fragments = dict[str, tuple[str, str]]  # question id -> (public JSON, server JS
 def question_fragments(
     questions: Sequence[Question], parts: ModuleRender, bank: str | None = None
 ) -> Fragments:
-    """The public and server JSON of each question, dumped once."""
-    out: Fragments = {}
-    for q in questions:
-        server = {**question_to_data(q), "private": parts.questions_private[q.id]}
-        if bank is not None:
-            server["bank"] = bank
-        out[q.id] = (_dump(parts.questions_public[q.id]), _dump(server))
-    return out
+    """The public and server JSON of each question, dumped once (by the render worker when
+    it could)."""
+    if parts.fragments and bank is None:
+        return parts.fragments
+    return fragments_of(questions, parts.questions_public, parts.questions_private, bank)
 
 
 def assemble_entries(
@@ -181,6 +166,7 @@ def assemble_entries(
 
 
 def make_manifest(course: Course, entries: Mapping[str, bytes]) -> dict[str, Any]:
+    """`manifest.json`: format, course id and version, each file's sha256 and the content hash."""
     files = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(entries.items())}
     content_hash = hashlib.sha256(canonical_json(files)).hexdigest()
     return {
@@ -200,19 +186,23 @@ _MODE = 0o100644 << 16
 
 
 def write_zip(
-    entries: Mapping[str, bytes], cache: dict[bytes, tuple[bytes, int]] | None = None
+    entries: Mapping[str, bytes],
+    cache: dict[str, tuple[bytes, int]] | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> bytes:
     """A zip whose bytes depend only on the entries: sorted names, fixed dates and modes.
 
-    Written directly (deflate, no extras) so that `cache` (sha256 of the data -> compressed
-    bytes and CRC) lets a rebuild skip compressing what did not change.
+    Written directly (deflate, no extras) so that `cache` (sha256 hex of the data -> compressed
+    bytes and CRC) lets a rebuild skip compressing what did not change; `digests` (name -> sha256
+    hex, as in the manifest) saves hashing the entries a second time.
     """
     cache = {} if cache is None else cache
+    digests = {} if digests is None else digests
     out = io.BytesIO()
     central: list[bytes] = []
     for name in sorted(entries):
         data = entries[name]
-        key = hashlib.sha256(data).digest()
+        key = digests.get(name) or hashlib.sha256(data).hexdigest()
         hit = cache.get(key)
         if hit is None:
             packer = zlib.compressobj(6, zlib.DEFLATED, -15)
@@ -282,14 +272,20 @@ class Builder:
         self.folder = Path(folder)
         self.jobs = jobs
         self.cache = open_cache(self.folder, cache, memory=True)
-        self._loader = CourseLoader(self.folder)
+        self._loader = CourseLoader(self.folder, jobs=jobs or os.cpu_count() or 1)
         self._loaded = False
         self._fragments: dict[int, tuple[ModuleRender, Fragments]] = {}
-        self._packed: dict[bytes, tuple[bytes, int]] = {}
+        self._packed: dict[str, tuple[bytes, int]] = {}
 
-    def load(self) -> tuple[Course | None, list[Diagnostic]]:
+    def load(
+        self, changed: Iterable[str | Path] | None = None
+    ) -> tuple[Course | None, list[Diagnostic]]:
+        """Load the course; after the first time, re-parse only the files that changed.
+
+        `changed` (paths) says which files changed; None compares every file with last time.
+        """
         if self._loaded:
-            return self._loader.reload()
+            return self._loader.reload(changed)
         self._loaded = True
         return self._loader.load()
 
@@ -299,9 +295,14 @@ class Builder:
         *,
         strict: bool = False,
         progress: Callable[[int], None] | None = None,
+        changed: Iterable[str | Path] | None = None,
     ) -> BuildResult:
-        """Check and build; on content errors nothing is written and path is None."""
-        course, diags = self.load()
+        """Check and build; on content errors nothing is written and path is None.
+
+        `changed` (paths) tells a rebuild which files changed (a file watcher knows); None
+        compares every file with the last build.
+        """
+        course, diags = self.load(changed)
         checked = CheckResult(course, list(diags))
         if course is not None:
             render_course(
@@ -316,10 +317,12 @@ class Builder:
         target = self.target(course, out)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(target.suffix + ".tmp")
-        tmp.write_bytes(write_zip(entries, self._packed))
+        tmp.write_bytes(write_zip(entries, self._packed, manifest["files"]))
         tmp.replace(target)
         if len(self._fragments) > 4 * (len(course.modules) + len(course.banks)) + 64:
             self._fragments.clear()  # keep memory bounded in a long preview session
+        if len(self._packed) > 2 * len(entries) + 64:
+            self._packed.clear()
         return BuildResult(target, checked.diagnostics, manifest, checked.rendered_count)
 
     def target(self, course: Course, out: str | Path | None) -> Path:

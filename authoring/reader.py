@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -110,8 +111,11 @@ def read_package(source: str | Path | bytes) -> Package:
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
             raise PackageError("the package unpacks to more than the allowed total size")
-        with zf.open(info) as fh:
-            data = fh.read(MAX_ENTRY_BYTES + 1)  # never trust the declared size (zip bombs)
+        try:
+            with zf.open(info) as fh:
+                data = fh.read(MAX_ENTRY_BYTES + 1)  # never trust the declared size (zip bombs)
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+            raise PackageError(f"entry '{info.filename}' is damaged ({exc})") from exc
         if len(data) > MAX_ENTRY_BYTES or len(data) != info.file_size:
             raise PackageError(f"entry '{info.filename}' does not match its declared size")
         entries[info.filename] = data

@@ -5,6 +5,8 @@ The mapping is explicit (no pickle): what the server reads back is exactly what 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from typing import Any
@@ -31,10 +33,20 @@ _NESTED: dict[str, type] = {
 }
 
 
+_PLAIN = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass -> the field names written
+
+
 def to_data(value: Any) -> Any:
     """Dataclasses, enums and tuples to JSON-ready values; source positions are dropped."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in fields(value) if f.name != "where"}
+    cls = type(value)
+    if cls in _PLAIN:
+        return value
+    names = _FIELDS.get(cls)
+    if names is None and is_dataclass(cls):
+        names = _FIELDS.setdefault(cls, tuple(f.name for f in fields(cls) if f.name != "where"))
+    if names is not None:
+        return {name: to_data(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (tuple, list)):
@@ -45,6 +57,7 @@ def to_data(value: Any) -> Any:
 
 
 def question_to_data(question: Question) -> dict[str, Any]:
+    """A question as JSON data (the package's server part), without source positions."""
     data: dict[str, Any] = to_data(question)
     return data
 
@@ -69,11 +82,13 @@ def question_from_data(data: dict[str, Any]) -> Question:
 
 
 def draw_to_data(draw: Draw) -> dict[str, Any]:
+    """A draw block as JSON data."""
     data: dict[str, Any] = to_data(draw)
     return data
 
 
 def draw_from_data(data: dict[str, Any]) -> Draw:
+    """Rebuild a Draw written by `draw_to_data`."""
     return Draw(
         id=data["id"],
         bank=data["bank"],
@@ -84,4 +99,26 @@ def draw_from_data(data: dict[str, Any]) -> Draw:
 
 
 def where_to_data(where: SourceRef | None) -> dict[str, Any] | None:
+    """A source position as JSON data (path and line), or None."""
     return None if where is None else {"path": where.path, "line": where.line}
+
+
+def dump_compact(value: Any) -> str:
+    """Compact canonical JSON of one value (sorted keys, UTF-8): a package's question JSON."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def question_fragments(
+    questions: Sequence[Question],
+    public: Mapping[str, Any],
+    private: Mapping[str, Any],
+    bank: str | None = None,
+) -> dict[str, tuple[str, str]]:
+    """Question id -> (public JSON, server JSON), as the package's question files hold them."""
+    out: dict[str, tuple[str, str]] = {}
+    for q in questions:
+        server = {**question_to_data(q), "private": private[q.id]}
+        if bank is not None:
+            server["bank"] = bank
+        out[q.id] = (dump_compact(public[q.id]), dump_compact(server))
+    return out

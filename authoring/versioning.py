@@ -31,6 +31,7 @@ class Change(IntEnum):
 
 
 def parse_semver(version: str) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of a semver string, or None."""
     match = SEMVER.match(version)
     if not match:
         return None

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 #: Feature packages, each with a `views.bp` blueprint and optionally `init_app(app)`.
-FEATURES: tuple[str, ...] = ("core", "lti", "admin", "catalog", "gradebook")
+FEATURES: tuple[str, ...] = ("core", "lti", "admin", "catalog", "gradebook", "learning", "ops", "credentials", "registrar")
 
 
 def default_instance_path() -> str:
@@ -48,7 +48,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
-    app.extensions["microcred.store"] = make_store(settings.redis_url, app.instance_path)
+    app.extensions["microcred.store"] = make_store(
+        settings.redis_url, app.instance_path, _store_namespace(app.config["SECRET_KEY"])
+    )
     web.init_app(app)
 
     for name in FEATURES:
@@ -58,6 +60,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views = importlib.import_module(f".{name}.views", __name__)
         app.register_blueprint(views.bp)
     return app
+
+
+def _store_namespace(secret: str | bytes) -> str:
+    """A short, non-reversible tag of the installation's secret (see store.make_store)."""
+    import hashlib
+
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return hashlib.sha256(b"microcred-store:" + raw).hexdigest()[:12]
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -55,12 +55,27 @@ class Settings:
 # name -> (default, description); the single source for docs/operations.md's table.
 DEFAULTS: dict[str, tuple[str, str]] = {
     "MICROCRED_ENV": ("development", "development, testing or production"),
-    "SECRET_KEY": ("", "signs sessions and tokens; generated into the instance folder in development"),
+    "SECRET_KEY": (
+        "",
+        "signs sessions and tokens; generated into the instance folder in development",
+    ),
     "DATABASE_URL": ("", "SQLAlchemy URL; default SQLite file instance/microcred.sqlite3"),
-    "REDIS_URL": ("", "Redis for cache and launch state; default a SQLite store shared by the machine"),
-    "PUBLIC_URL": ("http://localhost:5000", "the tool's public base URL as the LMS and browsers see it"),
-    "ALLOW_INSECURE_PLATFORMS": ("", "allow http:// platform URLs (default: yes except production)"),
-    "AUTO_APPROVE_REGISTRATIONS": ("false", "dynamic registrations and new deployments start active"),
+    "REDIS_URL": (
+        "",
+        "Redis for cache and launch state; default a SQLite store shared by the machine",
+    ),
+    "PUBLIC_URL": (
+        "http://localhost:5000",
+        "the tool's public base URL as the LMS and browsers see it",
+    ),
+    "ALLOW_INSECURE_PLATFORMS": (
+        "",
+        "allow http:// platform URLs (default: yes except production)",
+    ),
+    "AUTO_APPROVE_REGISTRATIONS": (
+        "false",
+        "dynamic registrations and new deployments start active",
+    ),
     "DEVLMS_ENABLED": ("", "serve the built-in dev LMS (default: yes in development only)"),
     "JWT_LEEWAY_SECONDS": ("10", "clock leeway for id_token times, 0 to 60"),
     "KEY_ROTATION_OVERLAP_DAYS": ("7", "days an old tool key stays published after rotation"),
@@ -114,7 +129,7 @@ def _secret_key(raw: str, env: str, instance: Path, problems: list[str]) -> str:
 
 
 def load_settings(overrides: Mapping[str, Any] | None, instance_path: str) -> Settings:
-    """Read settings from the environment plus `overrides`; raise ConfigError listing all problems."""
+    """Read settings from the environment plus `overrides`; raise ConfigError with all problems."""
     source: dict[str, str] = {k: os.environ.get(k, d) for k, (d, _) in DEFAULTS.items()}
     for key, value in (overrides or {}).items():
         if key in DEFAULTS:
@@ -134,10 +149,13 @@ def load_settings(overrides: Mapping[str, Any] | None, instance_path: str) -> Se
         problems.append("PUBLIC_URL must use https in production (LMS iframes need secure cookies)")
 
     database_url = source["DATABASE_URL"] or f"sqlite:///{instance / 'microcred.sqlite3'}"
-    if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg2:", "postgres:")):
+    if not database_url.startswith(
+        ("sqlite:", "postgresql:", "postgresql+psycopg2:", "postgresql+psycopg:", "postgres:")
+    ):
         problems.append("DATABASE_URL must be a sqlite:// or postgresql:// URL")
-    if database_url.startswith("postgres:"):
-        database_url = "postgresql:" + database_url[len("postgres:") :]
+    if database_url.startswith(("postgres:", "postgresql:")):
+        # The declared driver (psycopg2), whichever drivers happen to be installed.
+        database_url = "postgresql+psycopg2:" + database_url.split(":", 1)[1]
 
     redis_url = source["REDIS_URL"] or None
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
@@ -167,7 +185,9 @@ def load_settings(overrides: Mapping[str, Any] | None, instance_path: str) -> Se
             "AUTO_APPROVE_REGISTRATIONS", source["AUTO_APPROVE_REGISTRATIONS"], problems
         ),
         devlms_enabled=devlms,
-        jwt_leeway_seconds=_int("JWT_LEEWAY_SECONDS", source["JWT_LEEWAY_SECONDS"], 0, 60, problems),
+        jwt_leeway_seconds=_int(
+            "JWT_LEEWAY_SECONDS", source["JWT_LEEWAY_SECONDS"], 0, 60, problems
+        ),
         key_rotation_overlap_days=_int(
             "KEY_ROTATION_OVERLAP_DAYS", source["KEY_ROTATION_OVERLAP_DAYS"], 0, 365, problems
         ),

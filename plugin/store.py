@@ -180,8 +180,12 @@ class SqliteStore:
         return self._conn().execute("SELECT 1").fetchone() == (1,)
 
 
-def make_store(redis_url: str | None, instance_path: str) -> Store:
-    """Redis when configured, else the machine-wide SQLite store."""
+def make_store(redis_url: str | None, instance_path: str, namespace: str = "") -> Store:
+    """Redis when configured, else the machine-wide SQLite store.
+
+    `namespace` separates installations sharing one Redis: every process of one installation
+    shares SECRET_KEY, so the app passes a digest of it and two tools never read each other's keys.
+    """
     if redis_url:
-        return RedisStore(redis_url)
+        return RedisStore(redis_url, prefix=f"mc:{namespace}:" if namespace else "mc:")
     return SqliteStore(os.path.join(instance_path, "store.sqlite3"))

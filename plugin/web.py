@@ -8,13 +8,15 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .errors import MicrocredError
 from .store import Store
 
 log = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+#: The policy for answers no feature gave one (JSON, text, files): nothing may run or frame them.
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
 def get_store() -> Store:
@@ -38,7 +40,11 @@ def error_response(code: str, title: str, message: str, status: int) -> tuple[An
         body = {"error": {"code": code, "title": title, "message": message, "request_id": rid}}
         return body, status
     html = render_template(
-        "errors/error.html", code=code, title=title, message=message, request_id=rid,
+        "errors/error.html",
+        code=code,
+        title=title,
+        message=message,
+        request_id=rid,
         status=status,
     )
     return html, status
@@ -55,16 +61,35 @@ def init_app(app: Flask) -> None:
     def _headers(response: Response) -> Response:
         response.headers["X-Request-ID"] = getattr(g, "request_id", "")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Runs after every feature's hook (registered first): HTML pages already have theirs.
+        # (Not on PDFs: some browsers' built-in viewers do not open under default-src 'none'.)
+        if response.mimetype != "application/pdf" and not (request.blueprint or "").startswith(
+            "devlms"
+        ):
+            response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
         # Session tokens travel in URLs inside LMS iframes: never leak them to other sites.
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if settings().is_https:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.is_secure:  # real HTTPS, as the proxy reports it through ProxyFix
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         return response
 
     @app.errorhandler(MicrocredError)
     def _domain_error(exc: MicrocredError) -> tuple[Any, int]:
         log.info("refused %s %s: %s %s", request.method, request.path, exc.code, exc.message)
         return error_response(exc.code, exc.title, exc.message, exc.status)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> tuple[Any, int]:
+        limit = settings().max_upload_mb
+        return error_response(
+            "TOO_LARGE",
+            "The upload is too large",
+            f"This tool accepts requests of at most {limit} MB (the MAX_UPLOAD_MB setting). "
+            "Nothing was saved; make the file smaller and send it again.",
+            413,
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Any, int]:
@@ -73,4 +98,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
-        return {"csp_nonce": getattr(g, "csp_nonce", ""), "request_id": getattr(g, "request_id", "")}
+        return {
+            "csp_nonce": getattr(g, "csp_nonce", ""),
+            "request_id": getattr(g, "request_id", ""),
+        }

@@ -19,7 +19,14 @@ from typing import Any
 
 import pytest
 
+from tests.browser import browser_context, browser_page  # noqa: F401  (shared fixtures)
+
+# psycopg2 is the driver the tool declares; a plain postgresql:// URL would make SQLAlchemy 2.1
+# look for psycopg 3, so name the driver (the app does the same in plugin/config.py).
 POSTGRES_URL = os.environ.get("MICROCRED_TEST_POSTGRES_URL", "")
+for _prefix in ("postgresql://", "postgres://"):
+    if POSTGRES_URL.startswith(_prefix):
+        POSTGRES_URL = "postgresql+psycopg2://" + POSTGRES_URL[len(_prefix) :]
 REDIS_URL = os.environ.get("MICROCRED_TEST_REDIS_URL", "")
 REQUIRE_SERVICES = os.environ.get("MICROCRED_REQUIRE_SERVICES", "") == "1"
 

@@ -21,23 +21,20 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
-import re
 import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeAlias
 
-import lxml.html
-import markdown
-import nh3
 from lxml import etree
 
+from authoring.interop.qtixml import NS, Element, append_md, qti_tag, xsd_pattern
 from authoring.model import Kind, Question, Scoring
+
+__all__ = ["NS", "export_qti", "item_identifier", "item_xml", "manifest_xml"]
 
 logger = logging.getLogger(__name__)
 
-NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 ITEM_XSD = "https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqti_asiv3p0_v1p0.xsd"
 CP_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
@@ -46,25 +43,14 @@ RP_TEMPLATES = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/"
 ITEM_TYPE = "imsqti_item_xmlv3p0"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
-_TAGS = {"p", "br", "em", "strong", "b", "i", "code", "pre", "ul", "ol", "li", "a", "img", "hr"}
-_TAGS |= {"blockquote", "sub", "sup", "table", "thead", "tbody", "tr", "th", "td", "span", "div"}
-_TAGS |= {"h1", "h2", "h3", "h4", "h5", "h6", "dl", "dt", "dd"}
-_ATTRS = {"a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start"}}
-_ATTRS |= {"th": {"colspan", "rowspan"}, "td": {"colspan", "rowspan"}}
-Element: TypeAlias = etree._Element  # lxml's element class (no stubs here)
-
 
 def item_identifier(question_id: str) -> str:
     """The QTI identifier of a question: `q-` + its id (identifiers may not start with digits)."""
     return f"q-{question_id}"
 
 
-def _q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
-
-
 def _sub(parent: Element, tag: str, text: str | None = None, **attrs: str) -> Element:
-    el = etree.SubElement(parent, _q(tag), {k.replace("_", "-"): v for k, v in attrs.items()})
+    el = etree.SubElement(parent, qti_tag(tag), {k.replace("_", "-"): v for k, v in attrs.items()})
     if text is not None:
         el.text = text
     return el
@@ -72,51 +58,6 @@ def _sub(parent: Element, tag: str, text: str | None = None, **attrs: str) -> El
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else format(Decimal(repr(float(x))), "f")
-
-
-# --- Markdown into QTI's XHTML ---------------------------------------------------------------
-
-
-def _append_md(parent: Element, md: str, *, inline: bool = False) -> None:
-    """Render Markdown, sanitise it, and copy it into `parent` as QTI-namespace XHTML."""
-    html = markdown.markdown(md, extensions=["tables", "fenced_code"])
-    clean = nh3.clean(html, tags=_TAGS, attributes=_ATTRS, link_rel=None).strip()
-    if not clean:
-        return
-    nodes = lxml.html.fragments_fromstring(clean)
-    if inline and len(nodes) == 1 and not isinstance(nodes[0], str) and nodes[0].tag == "p":
-        _add_text(parent, nodes[0].text)
-        for child in nodes[0]:
-            _copy(parent, child)
-        return
-    for node in nodes:
-        if isinstance(node, str):
-            _add_text(parent, node)
-        else:
-            _copy(parent, node)
-
-
-def _add_text(parent: Element, text: str | None) -> None:
-    if not text:
-        return
-    if len(parent):
-        parent[-1].tail = (parent[-1].tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-
-
-def _copy(parent: Element, node: Element) -> None:
-    if not isinstance(node.tag, str):  # comments, processing instructions
-        _add_text(parent, node.tail)
-        return
-    el = etree.SubElement(parent, _q(node.tag))
-    for key in sorted(_ATTRS.get(node.tag, ())):
-        if node.get(key) is not None:
-            el.set(key, node.get(key))
-    el.text = node.text
-    for child in node:
-        _copy(el, child)
-    el.tail = node.tail
 
 
 # --- response declarations and processing ----------------------------------------------------
@@ -145,7 +86,7 @@ def _set_score(parent: Element, value: float) -> None:
 
 
 def _response() -> Element:
-    return etree.Element(_q("qti-variable"), identifier="RESPONSE")
+    return etree.Element(qti_tag("qti-variable"), identifier="RESPONSE")
 
 
 def _chain(rp: Element, branches: Sequence[tuple[Element, float]]) -> None:
@@ -159,54 +100,8 @@ def _chain(rp: Element, branches: Sequence[tuple[Element, float]]) -> None:
         _set_score(branch, weight)
 
 
-_XSD_ESCAPES = set("\\|.?*+(){}-[]^")
-
-
-def _xsd_pattern(pattern: str, flags: str) -> str:
-    """A Python regex as an XML Schema one: anchors dropped, escapes XSD lacks resolved, and
-    `i` spelled as `[aA]` classes. Lookarounds, `\\b` and lazy quantifiers have no XSD form."""
-    if pattern.startswith("^"):
-        pattern = pattern[1:]
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1]
-    out: list[str] = []
-    i, in_class = 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            m = re.match(r"\\[pP]\{[^}]*\}|\\.", pattern[i:], re.S)
-            token = m.group(0) if m else ch
-            i += len(token)
-            if len(token) == 2 and not token[1].isalnum() and token[1] not in _XSD_ESCAPES:
-                token = token[1]  # `\ `, `\#`, `\$`... are plain characters in XML Schema
-            out.append(token)
-            continue
-        if "i" not in flags:
-            out.append(ch)
-            i += 1
-            continue
-        if ch == "[" and not in_class:
-            in_class = True
-        elif ch == "]" and in_class:
-            in_class = False
-        elif ch.lower() != ch.upper():
-            rng = re.match(r"([A-Za-z])-([A-Za-z])", pattern[i:]) if in_class else None
-            if rng:
-                lo, hi = rng.group(1), rng.group(2)
-                out.append(f"{lo.lower()}-{hi.lower()}{lo.upper()}-{hi.upper()}")
-                i += 3
-                continue
-            pair = ch.lower() + ch.upper()
-            out.append(pair if in_class else f"[{pair}]")
-            i += 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
 def _template(name: str) -> Element:
-    return etree.Element(_q("qti-response-processing"), template=RP_TEMPLATES + name)
+    return etree.Element(qti_tag("qti-response-processing"), template=RP_TEMPLATES + name)
 
 
 def _right_id(question_id: str, right: str) -> str:
@@ -238,7 +133,7 @@ def _choice_item(q: Question, root: Element, body: Element) -> Element:
     interaction.set("shuffle", shuffle)
     interaction.set("max-choices", max_choices)
     for oid, text, _ in options:
-        _append_md(_sub(interaction, "qti-simple-choice", identifier=oid), text, inline=True)
+        append_md(_sub(interaction, "qti-simple-choice", identifier=oid), text, inline=True)
     return _template(template)
 
 
@@ -263,15 +158,15 @@ def _short_item(q: Question, root: Element, body: Element) -> Element:
     for a in sorted(q.answers, key=lambda a: -a.weight):
         if a.regex:
             test = etree.Element(
-                _q("qti-pattern-match"), pattern=_xsd_pattern(a.text, a.regex_flags)
+                qti_tag("qti-pattern-match"), pattern=xsd_pattern(a.text, a.regex_flags)
             )
             test.append(_response())
         else:
-            test = etree.Element(_q("qti-string-match"), {"case-sensitive": case})
+            test = etree.Element(qti_tag("qti-string-match"), {"case-sensitive": case})
             test.append(_response())
             _sub(test, "qti-base-value", a.text, base_type="string")
         branches.append((test, a.weight))
-    rp = etree.Element(_q("qti-response-processing"))
+    rp = etree.Element(qti_tag("qti-response-processing"))
     _chain(rp, branches)
     return rp
 
@@ -286,13 +181,13 @@ def _numeric_item(q: Question, root: Element, body: Element) -> Element:
     _text_entry(body, 12)
     branches = []
     for n in ranked:
-        test = etree.Element(_q("qti-and"))
+        test = etree.Element(qti_tag("qti-and"))
         for op, bound in (("qti-gte", n.low), ("qti-lte", n.high)):
             cmp = _sub(test, op)
             cmp.append(_response())
             _sub(cmp, "qti-base-value", _num(bound), base_type="float")
         branches.append((test, n.weight))
-    rp = etree.Element(_q("qti-response-processing"))
+    rp = etree.Element(qti_tag("qti-response-processing"))
     _chain(rp, branches)
     return rp
 
@@ -314,7 +209,7 @@ def _matching_item(q: Question, root: Element, body: Element) -> Element:
         _sub(interaction, "qti-simple-match-set"),
     )
     for p in q.pairs:
-        _append_md(
+        append_md(
             _sub(lefts, "qti-simple-associable-choice", identifier=p.id, match_max="1"),
             p.left_md,
             inline=True,
@@ -336,10 +231,10 @@ def _ordering_item(q: Question, root: Element, body: Element) -> Element:
     interaction = _sub(body, "qti-order-interaction", response_identifier="RESPONSE")
     interaction.set("shuffle", "true" if q.shuffle else "false")
     for s in q.steps:
-        _append_md(_sub(interaction, "qti-simple-choice", identifier=s.id), s.text_md, inline=True)
+        append_md(_sub(interaction, "qti-simple-choice", identifier=s.id), s.text_md, inline=True)
     if q.scoring is not Scoring.PARTIAL or len(ids) < 2:
         return _template("match_correct.xml")
-    rp = etree.Element(_q("qti-response-processing"))
+    rp = etree.Element(qti_tag("qti-response-processing"))
     share = 1 / (len(ids) - 1)
     for first, second in itertools.pairwise(ids):
         branch = _sub(_sub(rp, "qti-response-condition"), "qti-response-if")
@@ -367,14 +262,14 @@ _BUILDERS = {
 
 def item_xml(question: Question) -> bytes:
     """The `qti-assessment-item` document of one question, UTF-8 with an XML declaration."""
-    root = etree.Element(_q("qti-assessment-item"), nsmap={None: NS, "xsi": XSI})
+    root = etree.Element(qti_tag("qti-assessment-item"), nsmap={None: NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{NS} {ITEM_XSD}")
     root.set("identifier", item_identifier(question.id))
     root.set("title", question.id)
     root.set("adaptive", "false")
     root.set("time-dependent", "false")
-    body = etree.Element(_q("qti-item-body"))
-    _append_md(body, question.stem_md)
+    body = etree.Element(qti_tag("qti-item-body"))
+    append_md(body, question.stem_md)
     processing = _BUILDERS[question.kind](question, root, body)
     for name, default in (("SCORE", "0"), ("MAXSCORE", "1")):
         outcome = _sub(root, "qti-outcome-declaration", identifier=name, cardinality="single")

@@ -14,6 +14,7 @@ from typing import Any
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
+from pymdownx.arithmatex import ArithmatexExtension
 
 from authoring.mdext.quizfence import fence_mask
 
@@ -141,7 +142,7 @@ class MathExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
-        md.registerExtensions(["pymdownx.arithmatex"], {"pymdownx.arithmatex": ARITHMATEX_CONFIG})
+        md.registerExtensions([ArithmatexExtension(**ARITHMATEX_CONFIG)], {})
         md.preprocessors.register(_MathCheck(md, self), "mc_math", 29.95)
 
     def reset(self) -> None:

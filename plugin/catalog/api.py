@@ -28,8 +28,15 @@ csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a cross-site form t
 
 
 def _error(code: str, title: str, message: str, status: int, **extra: Any) -> Response:
-    body = {"error": {"code": code, "title": title, "message": message,
-                      "request_id": getattr(g, "request_id", ""), **extra}}
+    body = {
+        "error": {
+            "code": code,
+            "title": title,
+            "message": message,
+            "request_id": getattr(g, "request_id", ""),
+            **extra,
+        }
+    }
     response = jsonify(body)
     response.status_code = status
     return response
@@ -42,9 +49,13 @@ def _limit_mb() -> float:
 def _too_large(size: int | None = None) -> Response:
     limit = _limit_mb()
     said = f"The package is {size / (1024 * 1024):.1f} MB; t" if size else "T"
-    return _error("PACKAGE_TOO_LARGE", "The package is too large",
-                  f"{said}his tool accepts packages up to {limit:g} MB (MAX_UPLOAD_MB).", 413,
-                  limit_bytes=int(current_app.config.get("MAX_CONTENT_LENGTH") or 0))
+    return _error(
+        "PACKAGE_TOO_LARGE",
+        "The package is too large",
+        f"{said}his tool accepts packages up to {limit:g} MB (MAX_UPLOAD_MB).",
+        413,
+        limit_bytes=int(current_app.config.get("MAX_CONTENT_LENGTH") or 0),
+    )
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -55,9 +66,14 @@ def _entity_too_large(exc: RequestEntityTooLarge) -> Response:
 @bp.errorhandler(PublishRefused)
 def _refused(exc: PublishRefused) -> Response:
     log.info("package refused: %s %s", exc.code, exc.message)
-    return _error(exc.code, exc.title, exc.message, exc.status,
-                  diagnostics=[d.as_dict() for d in exc.diagnostics],
-                  errors=[d.format() for d in exc.diagnostics])
+    return _error(
+        exc.code,
+        exc.title,
+        exc.message,
+        exc.status,
+        diagnostics=[d.as_dict() for d in exc.diagnostics],
+        errors=[d.format() for d in exc.diagnostics],
+    )
 
 
 @bp.errorhandler(TokenRefused)

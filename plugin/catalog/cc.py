@@ -9,8 +9,8 @@ The bytes depend only on the course and the URL (sorted entries, fixed zip dates
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET  # noqa: S405 - we only write XML here, never parse input
 import threading
+import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -72,15 +72,22 @@ def module_launch_url(public_url: str, course_id: str, module_id: str) -> str:
 def link_xml(course: dict[str, Any], module: dict[str, Any], public_url: str) -> bytes:
     """One `cartridge_basiclti_link` file for a module."""
     course_id, module_id = str(course["id"]), str(module["id"])
-    root = ET.Element(_q(LTICC, "cartridge_basiclti_link"), {_q(XSI, "schemaLocation"):
-                                                              LINK_SCHEMAS})
+    root = ET.Element(
+        _q(LTICC, "cartridge_basiclti_link"), {_q(XSI, "schemaLocation"): LINK_SCHEMAS}
+    )
     _text(root, _q(BLTI, "title"), str(module["title"]))
     objectives = " ".join(str(o) for o in module.get("objectives") or [])
-    _text(root, _q(BLTI, "description"),
-          f"{module['title']}, a module of {course['title']}. {objectives}".strip())
+    _text(
+        root,
+        _q(BLTI, "description"),
+        f"{module['title']}, a module of {course['title']}. {objectives}".strip(),
+    )
     custom = ET.SubElement(root, _q(BLTI, "custom"))
-    for name, value in (("course_id", course_id), ("module_id", module_id),
-                        ("course_version", str(course["version"]))):
+    for name, value in (
+        ("course_id", course_id),
+        ("module_id", module_id),
+        ("course_version", str(course["version"])),
+    ):
         _text(custom, _q(LTICM, "property"), value, name=name)
     url = module_launch_url(public_url, course_id, module_id)
     _text(root, _q(BLTI, "launch_url"), url)
@@ -101,33 +108,44 @@ def link_xml(course: dict[str, Any], module: dict[str, Any], public_url: str) ->
 def manifest_xml(course: dict[str, Any]) -> bytes:
     """`imsmanifest.xml`: metadata, one organization item per module, one resource each."""
     ident = f"mc-{course['id']}-{course['version']}"
-    root = ET.Element(_q(CP, "manifest"), {"identifier": ident,
-                                           _q(XSI, "schemaLocation"): MANIFEST_SCHEMAS})
+    root = ET.Element(
+        _q(CP, "manifest"), {"identifier": ident, _q(XSI, "schemaLocation"): MANIFEST_SCHEMAS}
+    )
     metadata = ET.SubElement(root, _q(CP, "metadata"))
     _text(metadata, _q(CP, "schema"), "IMS Thin Common Cartridge")
     _text(metadata, _q(CP, "schemaversion"), "1.3.0")
     lom = ET.SubElement(metadata, _q(LOM, "lom"))
     general = ET.SubElement(lom, _q(LOM, "general"))
     title = ET.SubElement(general, _q(LOM, "title"))
-    _text(title, _q(LOM, "string"), str(course["title"]),
-          language=str(course.get("language") or "en"))
+    _text(
+        title, _q(LOM, "string"), str(course["title"]), language=str(course.get("language") or "en")
+    )
     if course.get("summary"):
         description = ET.SubElement(general, _q(LOM, "description"))
-        _text(description, _q(LOM, "string"), str(course["summary"]),
-              language=str(course.get("language") or "en"))
+        _text(
+            description,
+            _q(LOM, "string"),
+            str(course["summary"]),
+            language=str(course.get("language") or "en"),
+        )
     orgs = ET.SubElement(root, _q(CP, "organizations"))
-    org = ET.SubElement(orgs, _q(CP, "organization"),
-                        {"identifier": "org_1", "structure": "rooted-hierarchy"})
+    org = ET.SubElement(
+        orgs, _q(CP, "organization"), {"identifier": "org_1", "structure": "rooted-hierarchy"}
+    )
     top = ET.SubElement(org, _q(CP, "item"), {"identifier": "root"})
     resources = ET.SubElement(root, _q(CP, "resources"))
     for n, module in enumerate(course.get("modules") or [], start=1):
         group = ET.SubElement(top, _q(CP, "item"), {"identifier": f"mod_{n:02d}"})
         _text(group, _q(CP, "title"), f"Module {n}: {module['title']}")
-        leaf = ET.SubElement(group, _q(CP, "item"),
-                             {"identifier": f"it_{n:02d}", "identifierref": f"res_{n:02d}"})
+        leaf = ET.SubElement(
+            group, _q(CP, "item"), {"identifier": f"it_{n:02d}", "identifierref": f"res_{n:02d}"}
+        )
         _text(leaf, _q(CP, "title"), str(module["title"]))
-        res = ET.SubElement(resources, _q(CP, "resource"),
-                            {"identifier": f"res_{n:02d}", "type": "imsbasiclti_xmlv1p3"})
+        res = ET.SubElement(
+            resources,
+            _q(CP, "resource"),
+            {"identifier": f"res_{n:02d}", "type": "imsbasiclti_xmlv1p3"},
+        )
         ET.SubElement(res, _q(CP, "file"), {"href": f"lti/res_{n:02d}.xml"})
     return _xml(root, CP, {"lomimscc": LOM, "xsi": XSI})
 

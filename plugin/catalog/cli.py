@@ -32,20 +32,34 @@ def _print_refusal(status: int, body: Any) -> None:
     if not isinstance(error, dict):
         click.echo(f"refused: HTTP {status}", err=True)
         return
-    click.echo(f"refused: {error.get('message') or error.get('title')} [{error.get('code')}]",
-               err=True)
+    click.echo(
+        f"refused: {error.get('message') or error.get('title')} [{error.get('code')}]", err=True
+    )
     for line in error.get("errors") or []:
         click.echo(f"  {line}", err=True)
 
 
 @click.command("publish")
 @click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--url", required=True, envvar="MICROCRED_URL",
-              help="The tool's public URL, e.g. https://tool.example.edu (or MICROCRED_URL).")
-@click.option("--token", required=True, envvar="MICROCRED_TOKEN",
-              help="An API token (or MICROCRED_TOKEN, which other users cannot see in ps).")
-@click.option("--timeout", default=120, show_default=True, type=click.IntRange(1, 3600),
-              help="Seconds to wait for the tool.")
+@click.option(
+    "--url",
+    required=True,
+    envvar="MICROCRED_URL",
+    help="The tool's public URL, e.g. https://tool.example.edu (or MICROCRED_URL).",
+)
+@click.option(
+    "--token",
+    required=True,
+    envvar="MICROCRED_TOKEN",
+    help="An API token (or MICROCRED_TOKEN, which other users cannot see in ps).",
+)
+@click.option(
+    "--timeout",
+    default=120,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds to wait for the tool.",
+)
 def publish_command(package: Path, url: str, token: str, timeout: int) -> None:
     """Publish a built PACKAGE (.mcpkg) to the tool at --url."""
     import requests
@@ -53,14 +67,19 @@ def publish_command(package: Path, url: str, token: str, timeout: int) -> None:
     base = url.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise click.UsageError(f"--url must start with https:// (got {url!r})")
-    if base.startswith("http://") and not base.startswith(("http://localhost",
-                                                           "http://127.0.0.1")):
+    if base.startswith("http://") and not base.startswith(("http://localhost", "http://127.0.0.1")):
         click.echo("warning: sending the token over plain http", err=True)
     try:
         response = requests.post(
-            f"{base}/api/v1/packages", data=package.read_bytes(), timeout=timeout,
-            headers={"Authorization": f"Bearer {token}", "User-Agent": _user_agent(),
-                     "Content-Type": "application/octet-stream", "Accept": "application/json"},
+            f"{base}/api/v1/packages",
+            data=package.read_bytes(),
+            timeout=timeout,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "User-Agent": _user_agent(),
+                "Content-Type": "application/octet-stream",
+                "Accept": "application/json",
+            },
         )
     except requests.RequestException as exc:
         click.echo(f"could not reach {base}: {exc.__class__.__name__}", err=True)
@@ -72,8 +91,10 @@ def publish_command(package: Path, url: str, token: str, timeout: int) -> None:
     if response.status_code in (200, 201) and isinstance(body, dict):
         version = body.get("version") or {}
         what = "published" if body.get("status") == "published" else "already published, unchanged:"
-        click.echo(f"{what} {version.get('course_id')} {version.get('version')} "
-                   f"({version.get('content_hash', '')[:19]})")
+        click.echo(
+            f"{what} {version.get('course_id')} {version.get('version')} "
+            f"({version.get('content_hash', '')[:19]})"
+        )
         for warning in body.get("warnings") or []:
             click.echo(f"  warning[{warning.get('code')}]: {warning.get('message')}", err=True)
         return
@@ -88,8 +109,13 @@ def tokens_group() -> None:
 
 @tokens_group.command("create")
 @click.option("--name", required=True, help="What the token is for, e.g. 'course CI'.")
-@click.option("--days", default=90, show_default=True, type=click.IntRange(0, 3650),
-              help="Days until it expires; 0 never expires.")
+@click.option(
+    "--days",
+    default=90,
+    show_default=True,
+    type=click.IntRange(0, 3650),
+    help="Days until it expires; 0 never expires.",
+)
 @with_app
 def tokens_create(name: str, days: int) -> None:
     """Create a server token and print it once (only its hash is stored)."""
@@ -104,8 +130,9 @@ def tokens_create(name: str, days: int) -> None:
     db.session.commit()
     expires = token.expires_at.strftime("%Y-%m-%d") if token.expires_at else "never"
     click.echo(raw)
-    click.echo(f"token {token.id} {token.name!r} expires {expires}; it is not shown again",
-               err=True)
+    click.echo(
+        f"token {token.id} {token.name!r} expires {expires}; it is not shown again", err=True
+    )
 
 
 @tokens_group.command("list")
@@ -141,8 +168,12 @@ def catalog_group() -> None:
 
 
 @catalog_group.command("load")
-@click.argument("folders", nargs=-1, required=True,
-                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument(
+    "folders",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
 @with_app
 def catalog_load(folders: tuple[Path, ...]) -> None:
     """Build each course FOLDER and publish it here (what `make run` does with the samples)."""
@@ -177,8 +208,12 @@ def catalog_list() -> None:
 
 @click.command("cc")
 @click.argument("course")
-@click.option("--url", required=True, envvar="PUBLIC_URL",
-              help="The tool's public URL the links launch (or PUBLIC_URL).")
+@click.option(
+    "--url",
+    required=True,
+    envvar="PUBLIC_URL",
+    help="The tool's public URL the links launch (or PUBLIC_URL).",
+)
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--version", "version", default=None, help="A published version (default newest).")
 def export_cc(course: str, url: str, out: Path, version: str | None) -> None:

@@ -74,8 +74,9 @@ class CourseContent:
 
     def pool(self, bank_path: str) -> list[Question]:
         """The questions of one bank, in bank order (what draws pick from)."""
-        return [self.questions[qid] for qid in self.banks.get(bank_path, [])
-                if qid in self.questions]
+        return [
+            self.questions[qid] for qid in self.banks.get(bank_path, []) if qid in self.questions
+        ]
 
 
 def content_from_package(package: Package) -> CourseContent:

@@ -32,12 +32,13 @@ def launch_url(target: str, course_id: str, module_id: str | None = None) -> str
 
 def graded_points(course: dict[str, Any]) -> float:
     """The points of every graded module of a course (course.json)."""
-    return float(sum(float(m.get("points") or 0) for m in course.get("modules") or []
-                     if m.get("graded")))
+    return float(
+        sum(float(m.get("points") or 0) for m in course.get("modules") or [] if m.get("graded"))
+    )
 
 
 def passback_mode(course: dict[str, Any]) -> str:
-    """"per-module" (default) or "course"."""
+    """ "per-module" (default) or "course"."""
     return str((course.get("grading") or {}).get("passback") or "per-module")
 
 
@@ -62,14 +63,22 @@ def module_item(course: dict[str, Any], module: dict[str, Any]) -> DeepLinkItem:
     points = float(module.get("points") or 0)
     line_item = None
     if module.get("graded") and points > 0 and passback_mode(course) == "per-module":
-        line_item = LineItemSpec(score_maximum=points, label=str(module["title"]),
-                                 resource_id=f"{course_id}/{module_id}", tag=LINE_ITEM_TAG)
+        line_item = LineItemSpec(
+            score_maximum=points,
+            label=str(module["title"]),
+            resource_id=f"{course_id}/{module_id}",
+            tag=LINE_ITEM_TAG,
+        )
     return DeepLinkItem(
         id=f"module:{course_id}/{module_id}",
         title=str(module["title"]),
         url=launch_url("module", course_id, module_id),
         text=module_text(course, module),
-        custom={"course_id": course_id, "module_id": module_id},
+        custom={
+            "course_id": course_id,
+            "module_id": module_id,
+            "course_version": str(course.get("version") or ""),
+        },
         line_item=line_item,
     )
 
@@ -78,14 +87,22 @@ def course_item(course: dict[str, Any]) -> DeepLinkItem:
     """The placeable item for a whole course (its outline), graded on the course's points."""
     course_id = str(course["id"])
     points = graded_points(course)
-    line_item = (LineItemSpec(score_maximum=points, label=str(course["title"]),
-                              resource_id=course_id, tag=LINE_ITEM_TAG) if points > 0 else None)
+    line_item = (
+        LineItemSpec(
+            score_maximum=points,
+            label=str(course["title"]),
+            resource_id=course_id,
+            tag=LINE_ITEM_TAG,
+        )
+        if points > 0
+        else None
+    )
     return DeepLinkItem(
         id=f"course:{course_id}",
         title=f"{course['title']} (whole course)",
         url=launch_url("course", course_id),
         text=_clip(str(course.get("summary") or course["title"])),
-        custom={"course_id": course_id},
+        custom={"course_id": course_id, "course_version": str(course.get("version") or "")},
         line_item=line_item,
     )
 

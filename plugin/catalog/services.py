@@ -40,8 +40,14 @@ class PublishRefused(MicrocredError):
     code = "PUBLISH_REFUSED"
     title = "The package was not published"
 
-    def __init__(self, message: str, *, diagnostics: Sequence[Diagnostic] = (),
-                 code: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        diagnostics: Sequence[Diagnostic] = (),
+        code: str | None = None,
+        status: int | None = None,
+    ):
         super().__init__(message, code=code, status=status)
         self.diagnostics = list(diagnostics)
 
@@ -130,16 +136,17 @@ def _refuse_p003(version: str, hint: str, message: str) -> PublishRefused:
     return PublishRefused(diag.message, diagnostics=[diag], code="P003", status=409)
 
 
-def _check_against(existing: list[CourseVersion], content_snapshot: Snapshot,
-                   semver: tuple[int, int, int]) -> list[Diagnostic]:
+def _check_against(
+    existing: list[CourseVersion], content_snapshot: Snapshot, semver: tuple[int, int, int]
+) -> list[Diagnostic]:
     """Versioning diagnostics for a new version against what is published."""
     newer_same_major = [v for v in existing if v.major == semver[0] and v.semver > semver]
     if newer_same_major:
         other = max(newer_same_major, key=_key)
         raise _refuse_p003(
-            content_snapshot.version, "raise the version",
-            f"version {content_snapshot.version} is not greater than the published "
-            f"{other.version}",
+            content_snapshot.version,
+            "raise the version",
+            f"version {content_snapshot.version} is not greater than the published {other.version}",
         )
     older = [v for v in existing if v.semver < semver]
     if not older:
@@ -154,19 +161,24 @@ def publish(data: bytes, published_by: str) -> PublishResult:
     try:
         package = read_package(data)
     except PackageError as exc:
-        raise PublishRefused(f"The file is not a valid course package: {exc}.",
-                             code="PACKAGE_INVALID") from exc
+        raise PublishRefused(
+            f"The file is not a valid course package: {exc}.", code="PACKAGE_INVALID"
+        ) from exc
     course_id, version = package.course_id, package.version
     semver = parse_semver(version)
     if semver is None:
-        raise PublishRefused(f"The package's version {version!r} is not MAJOR.MINOR.PATCH.",
-                             code="PACKAGE_INVALID")
+        raise PublishRefused(
+            f"The package's version {version!r} is not MAJOR.MINOR.PATCH.", code="PACKAGE_INVALID"
+        )
     same = find_version(course_id, version)
     if same is not None:
         if same.content_hash == package.content_hash:
             return PublishResult(same, created=False)
-        raise _refuse_p003(version, "published versions are immutable; raise the version",
-                           f"version {version} is already published with different content")
+        raise _refuse_p003(
+            version,
+            "published versions are immutable; raise the version",
+            f"version {version} is already published with different content",
+        )
     content = content_from_package(package)
     snapshot = package.snapshot()
     diags = _check_against(list_versions(course_id), snapshot, semver)
@@ -174,22 +186,33 @@ def publish(data: bytes, published_by: str) -> PublishResult:
     if errors:
         codes = sorted({d.code for d in errors})
         raise PublishRefused(
-            f"Version {version} of {course_id} was refused: " + "; ".join(
-                d.message for d in errors),
-            diagnostics=diags, code=codes[0], status=409 if codes == ["P003"] else 422,
+            f"Version {version} of {course_id} was refused: "
+            + "; ".join(d.message for d in errors),
+            diagnostics=diags,
+            code=codes[0],
+            status=409 if codes == ["P003"] else 422,
         )
     values = dict(
-        course_id=course_id, version=version, major=semver[0], minor=semver[1], patch=semver[2],
-        content_hash=package.content_hash, title=str(package.manifest.get("title") or course_id),
+        course_id=course_id,
+        version=version,
+        major=semver[0],
+        minor=semver[1],
+        patch=semver[2],
+        content_hash=package.content_hash,
+        title=str(package.manifest.get("title") or course_id),
         language=str(package.manifest.get("language") or "en"),
-        course_json=json.dumps(content.course, sort_keys=True), package=data, size=len(data),
-        published_by=published_by[:300], published_at=utcnow(),
+        course_json=json.dumps(content.course, sort_keys=True),
+        package=data,
+        size=len(data),
+        published_by=published_by[:300],
+        published_at=utcnow(),
     )
     # INSERT ... ON CONFLICT DO NOTHING: two uploads of one version at the same moment end
     # as one row, and the second caller is answered as if it came second.
     table = CourseVersion.__table__
     new_id = db.session.execute(
-        _insert(table).values(**values)
+        _insert(table)
+        .values(**values)
         .on_conflict_do_nothing(index_elements=["course_id", "version"])
         .returning(table.c.id)
     ).scalar_one_or_none()
@@ -198,11 +221,15 @@ def publish(data: bytes, published_by: str) -> PublishResult:
         same = find_version(course_id, version)
         if same is not None and same.content_hash == package.content_hash:
             return PublishResult(same, created=False)
-        raise _refuse_p003(version, "published versions are immutable; raise the version",
-                           f"version {version} is already published with different content")
+        raise _refuse_p003(
+            version,
+            "published versions are immutable; raise the version",
+            f"version {version} is already published with different content",
+        )
     remember_content(content)
-    log.info("published %s %s (%s) by %s", course_id, version, package.content_hash[:19],
-             published_by)
+    log.info(
+        "published %s %s (%s) by %s", course_id, version, package.content_hash[:19], published_by
+    )
     return PublishResult(row, created=True, warnings=[d for d in diags if d not in errors])
 
 
@@ -225,8 +252,9 @@ class FolderLoad:
         return self.result is not None
 
 
-def load_course_folders(folders: Iterable[str | Path], published_by: str = "catalog load"
-                        ) -> list[FolderLoad]:
+def load_course_folders(
+    folders: Iterable[str | Path], published_by: str = "catalog load"
+) -> list[FolderLoad]:
     """Build each course folder and publish it (what `make run` uses for the sample courses).
 
     Each folder is handled on its own (a refused one writes nothing): one broken folder does

@@ -18,7 +18,7 @@ from .models import ApiToken
 
 log = logging.getLogger(__name__)
 
-TOKEN_PREFIX = "mcp_"
+TOKEN_PREFIX = "mcp_"  # noqa: S105 - the public prefix of every token, not a secret
 DEFAULT_DAYS = 90
 MAX_DAYS = 3650
 
@@ -50,8 +50,9 @@ def create_token(
     """
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationError("Give the token a name of 1 to 100 characters.",
-                              code="TOKEN_BAD_NAME")
+        raise ValidationError(
+            "Give the token a name of 1 to 100 characters.", code="TOKEN_BAD_NAME"
+        )
     if days is not None and not 1 <= days <= MAX_DAYS:
         raise ValidationError(f"A token lasts 1 to {MAX_DAYS} days.", code="TOKEN_BAD_DAYS")
     if (owner_issuer is None) != (owner_sub is None):
@@ -59,9 +60,15 @@ def create_token(
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token = ApiToken(
-        name=name, token_hash=hash_token(raw), prefix=raw[:12], owner_issuer=owner_issuer,
-        owner_sub=owner_sub, owner_name=(owner_name or "")[:255], admin_user_id=admin_user_id,
-        created_at=now, expires_at=now + timedelta(days=days) if days else None,
+        name=name,
+        token_hash=hash_token(raw),
+        prefix=raw[:12],
+        owner_issuer=owner_issuer,
+        owner_sub=owner_sub,
+        owner_name=(owner_name or "")[:255],
+        admin_user_id=admin_user_id,
+        created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
     )
     db.session.add(token)
     db.session.flush()
@@ -72,8 +79,9 @@ def create_token(
 def authenticate_token(raw: str | None) -> ApiToken:
     """The active token for a bearer value; TokenRefused (401) otherwise. Records its use."""
     if not raw:
-        raise TokenRefused("Send an API token: Authorization: Bearer <token>.",
-                           code="TOKEN_MISSING")
+        raise TokenRefused(
+            "Send an API token: Authorization: Bearer <token>.", code="TOKEN_MISSING"
+        )
     raw = raw.strip()
     token = None
     if raw.startswith(TOKEN_PREFIX) and len(raw) < 200:
@@ -91,8 +99,13 @@ def authenticate_token(raw: str | None) -> ApiToken:
     return token
 
 
-def list_tokens(*, owner_issuer: str | None = None, owner_sub: str | None = None,
-                admin_user_id: int | None = None, everyone: bool = False) -> list[ApiToken]:
+def list_tokens(
+    *,
+    owner_issuer: str | None = None,
+    owner_sub: str | None = None,
+    admin_user_id: int | None = None,
+    everyone: bool = False,
+) -> list[ApiToken]:
     """Tokens of one owner (an LMS person, an admin account, or with neither: the server's),
     or of everyone; newest first, revoked ones included."""
     query = db.select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())

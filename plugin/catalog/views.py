@@ -90,8 +90,11 @@ def courses() -> str:
 def _too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
     limit = settings().max_upload_mb
     return render_template(
-        "catalog/upload.html", title="Publish a course package", refused=None,
-        error=f"The file is larger than this tool accepts ({limit} MB).", result=None,
+        "catalog/upload.html",
+        title="Publish a course package",
+        refused=None,
+        error=f"The file is larger than this tool accepts ({limit} MB).",
+        result=None,
     ), 413
 
 
@@ -100,32 +103,56 @@ def _too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
 def upload() -> tuple[str, int] | str:
     """Publish a .mcpkg from the browser (same rules as the API)."""
     if request.method == "GET":
-        return render_template("catalog/upload.html", title="Publish a course package",
-                               result=None, refused=None, error=None)
+        return render_template(
+            "catalog/upload.html",
+            title="Publish a course package",
+            result=None,
+            refused=None,
+            error=None,
+        )
     file = request.files.get("package")
     data = file.read() if file is not None else b""
     if not data:
-        return render_template("catalog/upload.html", title="Publish a course package",
-                               result=None, refused=None,
-                               error="Choose a .mcpkg file to publish."), 422
+        return render_template(
+            "catalog/upload.html",
+            title="Publish a course package",
+            result=None,
+            refused=None,
+            error="Choose a .mcpkg file to publish.",
+        ), 422
     try:
         result = publish(data, published_by=_who())
     except PublishRefused as exc:
         db.session.rollback()
-        return render_template("catalog/upload.html", title="Publish a course package",
-                               result=None, refused=exc, error=None), exc.status
+        return render_template(
+            "catalog/upload.html",
+            title="Publish a course package",
+            result=None,
+            refused=exc,
+            error=None,
+        ), exc.status
     db.session.commit()
-    return render_template("catalog/upload.html", title="Publish a course package",
-                           result=result, refused=None, error=None)
+    return render_template(
+        "catalog/upload.html",
+        title="Publish a course package",
+        result=result,
+        refused=None,
+        error=None,
+    )
 
 
-def _tokens_page(new_token: str | None = None, error: str | None = None,
-                 status: int = 200) -> tuple[Response, int]:
+def _tokens_page(
+    new_token: str | None = None, error: str | None = None, status: int = 200
+) -> tuple[Response, int]:
     owner = _owner()
     page = render_template(
-        "catalog/tokens.html", title="API tokens for publishing",
-        tokens=token_services.list_tokens(**owner), new_token=new_token, error=error,
-        days_choices=TOKEN_DAYS, default_days=token_services.DEFAULT_DAYS,
+        "catalog/tokens.html",
+        title="API tokens for publishing",
+        tokens=token_services.list_tokens(**owner),
+        new_token=new_token,
+        error=error,
+        days_choices=TOKEN_DAYS,
+        default_days=token_services.DEFAULT_DAYS,
         public_url=settings().public_url,
     )
     response = Response(page, status=status, mimetype="text/html")
@@ -148,7 +175,9 @@ def api_tokens() -> tuple[Response, int]:
     ctx = current_launch()
     try:
         _, raw = token_services.create_token(
-            request.form.get("name", ""), owner_name=ctx.name or ctx.email or "", days=days,
+            request.form.get("name", ""),
+            owner_name=ctx.name or ctx.email or "",
+            days=days,
             **_owner(),
         )
     except ValidationError as exc:
@@ -165,4 +194,3 @@ def revoke_api_token(token_id: int) -> tuple[Response, int]:
     token_services.revoke_owned_token(token_id, **_owner())
     db.session.commit()
     return _tokens_page()
-

@@ -1,10 +1,11 @@
-"""Home page, liveness and readiness."""
+"""Home page, liveness, readiness and the OpenAPI description of the JSON API."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 from sqlalchemy import text
 
 from ..extensions import db
@@ -36,3 +37,10 @@ def readyz() -> tuple[dict[str, Any], int]:
     checks["store"] = "ok" if get_store().ping() else "failed"
     ok = all(v == "ok" for v in checks.values())
     return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+
+
+@bp.get("/api/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI description of the JSON API (publishing, verification, health)."""
+    body = (Path(__file__).parent / "openapi.json").read_text(encoding="utf-8")
+    return Response(body, mimetype="application/json")

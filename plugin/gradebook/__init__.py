@@ -20,13 +20,14 @@ log = logging.getLogger(__name__)
 def init_app(app: Flask) -> None:
     """Validate the delivery settings, add the "gradebook" launch target, and start the worker
     thread with the first request when START_WORKER is on (after any fork of the server)."""
+    from flask import url_for
+
     from ..lti.registry import register_launch_target
-    from ..lti.session import lti_url_for
     from .settings import gradebook_settings
     from .worker import start_worker_thread
 
     gradebook_settings(app)
-    register_launch_target("gradebook", lambda ctx: lti_url_for("gradebook.overview"))
+    register_launch_target("gradebook", lambda ctx: url_for("gradebook.overview"))
     if app.config["MICROCRED"].start_worker:
 
         @app.before_request

@@ -85,21 +85,29 @@ def with_query(url: str, params: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra))
 
 
-def list_line_items(platform: Platform, lineitems_url: str,
-                    filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def list_line_items(
+    platform: Platform, lineitems_url: str, filters: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Every line item of the container (all pages), asking the platform to filter."""
     url: str | None = with_query(lineitems_url, filters or {})
     items: list[dict[str, Any]] = []
     for _ in range(MAX_PAGES):
         if url is None:
             return items
-        response = call_service(platform, AGS_SCOPES, "GET", url, "reading line items",
-                                headers={"Accept": MEDIA_LINEITEM_CONTAINER})
+        response = call_service(
+            platform,
+            AGS_SCOPES,
+            "GET",
+            url,
+            "reading line items",
+            headers={"Accept": MEDIA_LINEITEM_CONTAINER},
+        )
         try:
             page = response.json()
         except ValueError as exc:
-            raise ServiceCallError("reading line items: the answer is not JSON",
-                                   transient=True) from exc
+            raise ServiceCallError(
+                "reading line items: the answer is not JSON", transient=True
+            ) from exc
         if isinstance(page, list):
             items.extend(i for i in page if isinstance(i, dict))
         url = next_link(response.headers, url)
@@ -120,8 +128,12 @@ def match_line_item(items: Iterable[dict[str, Any]], target: LineItemTarget) -> 
         link = item.get("resourceLinkId")
         if link == target.resource_link_id:
             bound.append(item)
-        elif not link and target.resource_id and item.get("resourceId") == target.resource_id \
-                and item.get("tag") in (None, "", target.tag):
+        elif (
+            not link
+            and target.resource_id
+            and item.get("resourceId") == target.resource_id
+            and item.get("tag") in (None, "", target.tag)
+        ):
             unbound.append(item)
     bound.sort(key=lambda i: i.get("tag") != target.tag)
     chosen = (bound or unbound or [None])[0]
@@ -131,15 +143,24 @@ def match_line_item(items: Iterable[dict[str, Any]], target: LineItemTarget) -> 
 def create_line_item(platform: Platform, target: LineItemTarget) -> str:
     """Create the placement's line item in the container; its id (URL)."""
     assert target.lineitems_url
-    body: dict[str, Any] = {"label": target.label, "scoreMaximum": target.score_maximum,
-                            "resourceLinkId": target.resource_link_id}
+    body: dict[str, Any] = {
+        "label": target.label,
+        "scoreMaximum": target.score_maximum,
+        "resourceLinkId": target.resource_link_id,
+    }
     if target.resource_id:
         body["resourceId"] = target.resource_id
     if target.tag:
         body["tag"] = target.tag
-    response = call_service(platform, AGS_SCOPES, "POST", target.lineitems_url,
-                            "creating the line item", data=_json(body),
-                            headers={"Content-Type": MEDIA_LINEITEM, "Accept": MEDIA_LINEITEM})
+    response = call_service(
+        platform,
+        AGS_SCOPES,
+        "POST",
+        target.lineitems_url,
+        "creating the line item",
+        data=_json(body),
+        headers={"Content-Type": MEDIA_LINEITEM, "Accept": MEDIA_LINEITEM},
+    )
     try:
         created = response.json()
     except ValueError:
@@ -147,8 +168,11 @@ def create_line_item(platform: Platform, target: LineItemTarget) -> str:
     url = created.get("id") if isinstance(created, dict) else None
     url = url or response.headers.get("Location")
     if not isinstance(url, str) or not url:
-        raise ServiceCallError("creating the line item: the LMS did not say where it is",
-                               transient=False, http_status=response.status_code)
+        raise ServiceCallError(
+            "creating the line item: the LMS did not say where it is",
+            transient=False,
+            http_status=response.status_code,
+        )
     log.info("created line item %s for resource link %s", url, target.resource_link_id)
     return url
 
@@ -158,8 +182,14 @@ def _json(body: dict[str, Any]) -> bytes:
 
 
 def _cache_key(platform: Platform, target: LineItemTarget) -> str:
-    raw = "\n".join([target.lineitems_url or "", target.resource_link_id,
-                     target.resource_id or "", target.tag or ""])
+    raw = "\n".join(
+        [
+            target.lineitems_url or "",
+            target.resource_link_id,
+            target.resource_id or "",
+            target.tag or "",
+        ]
+    )
     return f"gradebook:lineitem:{platform.key}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 
@@ -172,8 +202,9 @@ def resolve_line_item(platform: Platform, target: LineItemTarget) -> str:
     if target.lineitem_url:
         return target.lineitem_url
     if not target.lineitems_url:
-        raise ServiceCallError("this placement has no line item and no line item container",
-                               transient=False)
+        raise ServiceCallError(
+            "this placement has no line item and no line item container", transient=False
+        )
     store = get_store()
     key = _cache_key(platform, target)
     lock_ttl = int(4 * gradebook_settings().call_budget) + 2
@@ -192,22 +223,22 @@ def resolve_line_item(platform: Platform, target: LineItemTarget) -> str:
                 if store.get(key + ":lock") == owner:
                     store.delete(key + ":lock")
         if time.monotonic() > deadline:
-            raise ServiceCallError("another worker is still finding this line item",
-                                   transient=True)
+            raise ServiceCallError("another worker is still finding this line item", transient=True)
         time.sleep(0.02)
 
 
 def _find_or_create(platform: Platform, target: LineItemTarget) -> str:
     assert target.lineitems_url
     found = match_line_item(
-        list_line_items(platform, target.lineitems_url,
-                        {"resource_link_id": target.resource_link_id}), target)
+        list_line_items(
+            platform, target.lineitems_url, {"resource_link_id": target.resource_link_id}
+        ),
+        target,
+    )
     if found is None and target.resource_id:
         # Some platforms bind line items made by deep linking to no resource link.
-        filters = {"resource_id": target.resource_id, **({"tag": target.tag} if target.tag
-                                                           else {})}
-        found = match_line_item(list_line_items(platform, target.lineitems_url, filters),
-                                target)
+        filters = {"resource_id": target.resource_id, **({"tag": target.tag} if target.tag else {})}
+        found = match_line_item(list_line_items(platform, target.lineitems_url, filters), target)
     return found or create_line_item(platform, target)
 
 
@@ -218,6 +249,12 @@ def forget_line_item(platform: Platform, target: LineItemTarget) -> None:
 
 def post_score(platform: Platform, lineitem_url: str, score: ScoreMessage) -> None:
     """POST one score to `{lineitem}/scores`; ServiceCallError unless the LMS accepted it."""
-    call_service(platform, AGS_SCOPES, "POST", service_url(lineitem_url, "scores"),
-                 "sending the score", data=_json(score.as_json()),
-                 headers={"Content-Type": MEDIA_SCORE})
+    call_service(
+        platform,
+        AGS_SCOPES,
+        "POST",
+        service_url(lineitem_url, "scores"),
+        "sending the score",
+        data=_json(score.as_json()),
+        headers={"Content-Type": MEDIA_SCORE},
+    )

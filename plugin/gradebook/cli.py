@@ -18,10 +18,18 @@ from .worker import Worker
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
-@click.option("--batch", type=click.IntRange(1, 1000), default=None,
-              help="Rows claimed at once (default GRADEBOOK_BATCH).")
-@click.option("--threads", type=click.IntRange(1, 64), default=None,
-              help="Deliveries in flight (default GRADEBOOK_WORKER_THREADS).")
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="Rows claimed at once (default GRADEBOOK_BATCH).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Deliveries in flight (default GRADEBOOK_WORKER_THREADS).",
+)
 def worker_command(once: bool, batch: int | None, threads: int | None) -> None:
     """Deliver queued grades to the LMSs (several workers may run at once)."""
     with app_context() as app:

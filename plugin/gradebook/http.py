@@ -41,8 +41,14 @@ class ServiceCallError(MicrocredError):
     title = "The LMS did not accept the request"
     status = 502
 
-    def __init__(self, message: str, *, transient: bool, http_status: int | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.transient = transient
         self.http_status = http_status
@@ -50,10 +56,13 @@ class ServiceCallError(MicrocredError):
 
 
 class PlatformBusy(ServiceCallError):
-    """Every concurrency slot of the platform is taken: try soon, without counting a try."""
+    """The platform cannot be called right now (every concurrency slot is taken, or another
+    worker just heard a transient failure from it): try after `delay` seconds, without counting
+    a try."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, delay: float = 0.2) -> None:
         super().__init__(message, transient=True)
+        self.delay = delay
 
 
 def user_agent() -> str:
@@ -118,8 +127,9 @@ def lms_message(response: requests.Response) -> str:
         parts = [body.get(k) for k in ("error", "error_description", "message", "reason")]
         nested = body.get("errors")
         if isinstance(nested, list) and nested:
-            parts.append(str(nested[0].get("message") if isinstance(nested[0], dict)
-                             else nested[0]))
+            parts.append(
+                str(nested[0].get("message") if isinstance(nested[0], dict) else nested[0])
+            )
         text = ": ".join(str(p) for p in parts if p) or text
     text = " ".join(text.split())
     return text[:500] or (response.reason or "")
@@ -132,33 +142,42 @@ def check_response(response: requests.Response, what: str) -> requests.Response:
         return response
     transient = status >= 500 or status in TRANSIENT_STATUSES
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    raise ServiceCallError(f"{what}: HTTP {status} {lms_message(response)}".strip(),
-                           transient=transient, http_status=status, retry_after=retry_after)
+    raise ServiceCallError(
+        f"{what}: HTTP {status} {lms_message(response)}".strip(),
+        transient=transient,
+        http_status=status,
+        retry_after=retry_after,
+    )
 
 
-def send(method: str, url: str, what: str, timeout: tuple[float, float],
-         **kwargs: Any) -> requests.Response:
+def send(
+    method: str, url: str, what: str, timeout: tuple[float, float], **kwargs: Any
+) -> requests.Response:
     """One HTTP call; network trouble becomes a transient ServiceCallError."""
     try:
-        response = http_session().request(method, url, timeout=timeout, allow_redirects=False,
-                                          **kwargs)
+        response = http_session().request(
+            method, url, timeout=timeout, allow_redirects=False, **kwargs
+        )
     except requests.Timeout as exc:
         raise ServiceCallError(f"{what}: the LMS did not answer in time", transient=True) from exc
     except requests.RequestException as exc:
-        raise ServiceCallError(f"{what}: could not reach the LMS ({type(exc).__name__})",
-                               transient=True) from exc
+        raise ServiceCallError(
+            f"{what}: could not reach the LMS ({type(exc).__name__})", transient=True
+        ) from exc
     return check_response(response, what)
 
 
 # -- per-platform concurrency and pauses, shared by every worker through the store ----------
+
 
 def _slot_key(registration_id: int, index: int) -> str:
     return f"gradebook:slot:{registration_id}:{index}"
 
 
 @contextmanager
-def platform_slot(store: Store, registration_id: int, limit: int, hold_seconds: float,
-                  wait_seconds: float) -> Iterator[bool]:
+def platform_slot(
+    store: Store, registration_id: int, limit: int, hold_seconds: float, wait_seconds: float
+) -> Iterator[bool]:
     """Hold one of `limit` slots of a platform while calling it; yields False if none freed up
     within `wait_seconds`. Slots expire after `hold_seconds`, so a killed worker frees its own."""
     owner = secrets.token_hex(8)

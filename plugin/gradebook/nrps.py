@@ -59,8 +59,13 @@ def _member(raw: dict[str, Any]) -> Member | None:
         parts = [raw.get("given_name"), raw.get("family_name")]
         name = " ".join(p for p in parts if isinstance(p, str) and p) or None
     email = raw.get("email") if isinstance(raw.get("email"), str) and raw.get("email") else None
-    return Member(user_id=user_id, roles=tuple(r for r in roles if isinstance(r, str)),
-                  status=str(raw.get("status") or "Active"), name=name, email=email)
+    return Member(
+        user_id=user_id,
+        roles=tuple(r for r in roles if isinstance(r, str)),
+        status=str(raw.get("status") or "Active"),
+        name=name,
+        email=email,
+    )
 
 
 def fetch_members(platform: Platform, memberships_url: str) -> list[Member]:
@@ -70,13 +75,21 @@ def fetch_members(platform: Platform, memberships_url: str) -> list[Member]:
     for _ in range(MAX_PAGES):
         if url is None:
             break
-        response = call_service(platform, NRPS_SCOPES, "GET", url, "reading the roster",
-                                limited=False, headers={"Accept": MEDIA_MEMBERSHIPS})
+        response = call_service(
+            platform,
+            NRPS_SCOPES,
+            "GET",
+            url,
+            "reading the roster",
+            limited=False,
+            headers={"Accept": MEDIA_MEMBERSHIPS},
+        )
         try:
             body = response.json()
         except ValueError as exc:
-            raise ServiceCallError("reading the roster: the answer is not JSON",
-                                   transient=True) from exc
+            raise ServiceCallError(
+                "reading the roster: the answer is not JSON", transient=True
+            ) from exc
         for raw in body.get("members", []) if isinstance(body, dict) else []:
             member = _member(raw) if isinstance(raw, dict) else None
             if member is not None and member.user_id not in seen:
@@ -88,8 +101,10 @@ def fetch_members(platform: Platform, memberships_url: str) -> list[Member]:
 def cached_members(platform: Platform, memberships_url: str) -> list[Member]:
     """`fetch_members`, reused from the store for a short while."""
     ttl = int(gradebook_settings().roster_cache_seconds)
-    key = "gradebook:roster:" + hashlib.sha256(
-        f"{platform.key}\n{memberships_url}".encode()).hexdigest()[:32]
+    key = (
+        "gradebook:roster:"
+        + hashlib.sha256(f"{platform.key}\n{memberships_url}".encode()).hexdigest()[:32]
+    )
     store = get_store()
     raw = store.get(key) if ttl > 0 else None
     if raw is not None:

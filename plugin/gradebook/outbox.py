@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -96,12 +96,16 @@ def in_write_transaction(fn: Callable[[Connection], T]) -> T:
 
 def claim_batch(worker_id: str, limit: int, lease_seconds: float) -> list[ClaimedScore]:
     """Lease up to `limit` due rows to `worker_id`; rows leased by others are skipped."""
+
     def claim(conn: Connection) -> list[ClaimedScore]:
         now = utcnow()
         due = (
             select(OUTBOX.c.id)
-            .where(OUTBOX.c.status == "pending", OUTBOX.c.next_try_at <= now,
-                   or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now))
+            .where(
+                OUTBOX.c.status == "pending",
+                OUTBOX.c.next_try_at <= now,
+                or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now),
+            )
             .order_by(OUTBOX.c.next_try_at, OUTBOX.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the write lock
@@ -127,53 +131,92 @@ def _release(conn: Connection, item: ClaimedScore, worker_id: str, delay: float 
     values: dict[str, Any] = {"claimed_until": None, "claimed_by": None}
     if delay > 0:
         values["next_try_at"] = utcnow() + timedelta(seconds=delay)
-    conn.execute(update(OUTBOX).where(OUTBOX.c.id == item.id, OUTBOX.c.claimed_by == worker_id)
-                 .values(**values))
+    conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == item.id, OUTBOX.c.claimed_by == worker_id)
+        .values(**values)
+    )
 
 
-def finish(item: ClaimedScore, outcome: Outcome, worker_id: str,
-           settings: GradebookSettings) -> str:
-    """Record `outcome` for a claimed row; returns what happened to the row:
-    "delivered", "retry", "failed", "released" or "superseded" (a newer score is waiting)."""
-    def record(conn: Connection) -> str:
-        now = utcnow()
-        same = (OUTBOX.c.id == item.id, OUTBOX.c.timestamp_ms == item.timestamp_ms)
-        if outcome.kind == "delivered":
-            gone = conn.execute(delete(OUTBOX).where(*same)).rowcount
-            conn.execute(update(LATEST).where(
+def _record(
+    conn: Connection,
+    item: ClaimedScore,
+    outcome: Outcome,
+    worker_id: str,
+    settings: GradebookSettings,
+) -> str:
+    now = utcnow()
+    same = (OUTBOX.c.id == item.id, OUTBOX.c.timestamp_ms == item.timestamp_ms)
+    if outcome.kind == "delivered":
+        gone = conn.execute(delete(OUTBOX).where(*same)).rowcount
+        conn.execute(
+            update(LATEST)
+            .where(
                 LATEST.c.learner_id == item.learner_id,
                 LATEST.c.resource_link_pk == item.resource_link_pk,
-                LATEST.c.timestamp_ms == item.timestamp_ms).values(delivered_at=now))
-            if gone:
-                return "delivered"
-            _release(conn, item, worker_id)
-            return "superseded"
-        if outcome.kind == "released":
-            _release(conn, item, worker_id, outcome.delay)
-            return "released"
-        tries = item.tries + 1
-        values: dict[str, Any] = {
-            "tries": tries, "last_try_at": now, "last_status": outcome.http_status,
-            "last_error": outcome.message[:2000], "claimed_until": None, "claimed_by": None,
-        }
-        if outcome.kind == "failed" or tries >= settings.max_tries:
-            values["status"], result = "failed", "failed"
-        else:
-            wait = backoff_seconds(tries, settings)
-            if outcome.retry_after:
-                wait = max(wait, min(outcome.retry_after, settings.retry_after_max))
-            values["next_try_at"], result = now + timedelta(seconds=wait), "retry"
-        changed = conn.execute(update(OUTBOX).where(*same, OUTBOX.c.claimed_by == worker_id)
-                               .values(**values)).rowcount
-        if changed:
-            return result
+                LATEST.c.timestamp_ms == item.timestamp_ms,
+            )
+            .values(delivered_at=now)
+        )
+        if gone:
+            return "delivered"
         _release(conn, item, worker_id)
         return "superseded"
+    if outcome.kind == "released":
+        _release(conn, item, worker_id, outcome.delay)
+        return "released"
+    tries = item.tries + 1
+    values: dict[str, Any] = {
+        "tries": tries,
+        "last_try_at": now,
+        "last_status": outcome.http_status,
+        "last_error": outcome.message[:2000],
+        "claimed_until": None,
+        "claimed_by": None,
+    }
+    if outcome.kind == "failed" or tries >= settings.max_tries:
+        values["status"], result = "failed", "failed"
+    else:
+        wait = backoff_seconds(tries, settings)
+        if outcome.retry_after:
+            wait = max(wait, min(outcome.retry_after, settings.retry_after_max))
+        values["next_try_at"], result = now + timedelta(seconds=wait), "retry"
+    changed = conn.execute(
+        update(OUTBOX).where(*same, OUTBOX.c.claimed_by == worker_id).values(**values)
+    ).rowcount
+    if changed:
+        return result
+    _release(conn, item, worker_id)
+    return "superseded"
 
-    result = in_write_transaction(record)
-    if result == "failed":
-        log.warning("score %s for %s failed after %s tries: %s", item.id, item.resource_link_id,
-                    item.tries + 1, outcome.message)
-    elif result == "retry":
-        log.info("score %s will be tried again: %s", item.id, outcome.message)
-    return result
+
+def finish_many(
+    done: Sequence[tuple[ClaimedScore, Outcome]], worker_id: str, settings: GradebookSettings
+) -> list[str]:
+    """Record the outcomes of several claimed rows in one transaction (one commit instead of
+    one per row); returns what happened to each, as `finish` does."""
+    if not done:
+        return []
+    results = in_write_transaction(
+        lambda conn: [_record(conn, item, outcome, worker_id, settings) for item, outcome in done]
+    )
+    for (item, outcome), result in zip(done, results, strict=True):
+        if result == "failed":
+            log.warning(
+                "score %s for %s failed after %s tries: %s",
+                item.id,
+                item.resource_link_id,
+                item.tries + 1,
+                outcome.message,
+            )
+        elif result == "retry":
+            log.info("score %s will be tried again: %s", item.id, outcome.message)
+    return results
+
+
+def finish(
+    item: ClaimedScore, outcome: Outcome, worker_id: str, settings: GradebookSettings
+) -> str:
+    """Record `outcome` for a claimed row; returns what happened to the row:
+    "delivered", "retry", "failed", "released" or "superseded" (a newer score is waiting)."""
+    return finish_many([(item, outcome)], worker_id, settings)[0]

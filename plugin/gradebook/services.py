@@ -47,11 +47,17 @@ def format_timestamp(ms: int) -> str:
 
 def _check(score_given: float, score_maximum: float, activity: str, grading: str) -> None:
     problems = []
-    if not isinstance(score_given, int | float) or not math.isfinite(score_given) or \
-            score_given < 0:
+    if (
+        not isinstance(score_given, int | float)
+        or not math.isfinite(score_given)
+        or score_given < 0
+    ):
         problems.append("score_given must be a finite number >= 0")
-    if not isinstance(score_maximum, int | float) or not math.isfinite(score_maximum) or \
-            score_maximum <= 0:
+    if (
+        not isinstance(score_maximum, int | float)
+        or not math.isfinite(score_maximum)
+        or score_maximum <= 0
+    ):
         problems.append("score_maximum must be a finite number > 0")
     if activity not in ACTIVITY_PROGRESS:
         problems.append(f"activity_progress must be one of {', '.join(ACTIVITY_PROGRESS)}")
@@ -97,30 +103,54 @@ def enqueue_score(
     ).one_or_none()
     learner = db.session.get(Learner, learner_id)
     if found is None or learner is None:
-        raise ValidationError("The learner or the placement of this score is unknown.",
-                              code="GRADE_UNKNOWN_TARGET")
+        raise ValidationError(
+            "The learner or the placement of this score is unknown.", code="GRADE_UNKNOWN_TARGET"
+        )
     link, registration_id = found
     if learner.registration_id != registration_id:
-        raise ValidationError("The learner and the placement belong to different LMSs.",
-                              code="GRADE_WRONG_PLATFORM")
+        raise ValidationError(
+            "The learner and the placement belong to different LMSs.", code="GRADE_WRONG_PLATFORM"
+        )
     if not link.ags_lineitem and not link.ags_lineitems:
-        log.info("placement %s offers no grade service; score of learner %s not queued",
-                 resource_link_pk, learner_id)
+        log.info(
+            "placement %s offers no grade service; score of learner %s not queued",
+            resource_link_pk,
+            learner_id,
+        )
         return
     now = utcnow()
-    timestamp_ms = _next_timestamp(learner_id, resource_link_pk, score_given, score_maximum,
-                                   activity_progress, grading_progress, now)
+    timestamp_ms = _next_timestamp(
+        learner_id,
+        resource_link_pk,
+        score_given,
+        score_maximum,
+        activity_progress,
+        grading_progress,
+        now,
+    )
     resource_id, label = line_item_identity(link)
     values = {
-        "registration_id": registration_id, "learner_id": learner_id,
-        "resource_link_pk": resource_link_pk, "user_sub": learner.sub,
-        "resource_link_id": link.resource_link_id, "lineitem_url": link.ags_lineitem,
-        "lineitems_url": link.ags_lineitems, "resource_id": resource_id, "tag": LINE_ITEM_TAG,
-        "label": label, "score_given": float(score_given),
-        "score_maximum": float(score_maximum), "activity_progress": activity_progress,
-        "grading_progress": grading_progress, "comment": comment or "",
-        "timestamp_ms": timestamp_ms, "status": "pending", "tries": 0, "next_try_at": now,
-        "last_error": None, "last_status": None,
+        "registration_id": registration_id,
+        "learner_id": learner_id,
+        "resource_link_pk": resource_link_pk,
+        "user_sub": learner.sub,
+        "resource_link_id": link.resource_link_id,
+        "lineitem_url": link.ags_lineitem,
+        "lineitems_url": link.ags_lineitems,
+        "resource_id": resource_id,
+        "tag": LINE_ITEM_TAG,
+        "label": label,
+        "score_given": float(score_given),
+        "score_maximum": float(score_maximum),
+        "activity_progress": activity_progress,
+        "grading_progress": grading_progress,
+        "comment": comment or "",
+        "timestamp_ms": timestamp_ms,
+        "status": "pending",
+        "tries": 0,
+        "next_try_at": now,
+        "last_error": None,
+        "last_status": None,
     }
     stmt = _insert(OutboxScore.__table__).values(created_at=now, **values)
     # A claimed row keeps its claim: the worker delivering the older value sees the new
@@ -133,8 +163,15 @@ def enqueue_score(
     db.session.execute(stmt)
 
 
-def _next_timestamp(learner_id: int, resource_link_pk: int, given: float, maximum: float,
-                    activity: str, grading: str, now: datetime) -> int:
+def _next_timestamp(
+    learner_id: int,
+    resource_link_pk: int,
+    given: float,
+    maximum: float,
+    activity: str,
+    grading: str,
+    now: datetime,
+) -> int:
     """Record the latest score; return its timestamp, one ms past the previous at least.
 
     The upsert locks the learner's row on PostgreSQL, so concurrent scores of one learner and
@@ -142,10 +179,15 @@ def _next_timestamp(learner_id: int, resource_link_pk: int, given: float, maximu
     """
     table = LatestScore.__table__
     stmt = _insert(table).values(
-        learner_id=learner_id, resource_link_pk=resource_link_pk,
-        timestamp_ms=int(time.time() * 1000), score_given=float(given),
-        score_maximum=float(maximum), activity_progress=activity, grading_progress=grading,
-        updated_at=now, delivered_at=None,
+        learner_id=learner_id,
+        resource_link_pk=resource_link_pk,
+        timestamp_ms=int(time.time() * 1000),
+        score_given=float(given),
+        score_maximum=float(maximum),
+        activity_progress=activity,
+        grading_progress=grading,
+        updated_at=now,
+        delivered_at=None,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["learner_id", "resource_link_pk"],
@@ -167,8 +209,9 @@ def get_delivery(row_id: int) -> OutboxScore | None:
     return db.session.get(OutboxScore, row_id)
 
 
-def list_deliveries(resource_link_pks: Collection[int], status: str | None = None
-                    ) -> list[OutboxScore]:
+def list_deliveries(
+    resource_link_pks: Collection[int], status: str | None = None
+) -> list[OutboxScore]:
     """Outbox rows of these placements (oldest first), only those with `status` when given."""
     if not resource_link_pks:
         return []
@@ -181,10 +224,13 @@ def list_deliveries(resource_link_pks: Collection[int], status: str | None = Non
 def retry_delivery(row_id: int, resource_link_pks: Collection[int] | None = None) -> OutboxScore:
     """Queue a failed delivery again, from its first try (NotFoundError outside the placements)."""
     row = db.session.get(OutboxScore, row_id)
-    if row is None or (resource_link_pks is not None and
-                       row.resource_link_pk not in resource_link_pks):
-        raise NotFoundError("This delivery is not in the outbox any more: it may have arrived.",
-                            code="GRADE_DELIVERY_UNKNOWN")
+    if row is None or (
+        resource_link_pks is not None and row.resource_link_pk not in resource_link_pks
+    ):
+        raise NotFoundError(
+            "This delivery is not in the outbox any more: it may have arrived.",
+            code="GRADE_DELIVERY_UNKNOWN",
+        )
     if row.status == "failed":
         row.status, row.tries, row.next_try_at = "pending", 0, utcnow()
         db.session.flush()
@@ -220,6 +266,8 @@ def latest_scores(resource_link_pks: Collection[int]) -> list[LatestScore]:
     """The latest reported score of every learner on these placements."""
     if not resource_link_pks:
         return []
-    return list(db.session.execute(
-        db.select(LatestScore).where(LatestScore.resource_link_pk.in_(resource_link_pks))
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(LatestScore).where(LatestScore.resource_link_pk.in_(resource_link_pks))
+        ).scalars()
+    )

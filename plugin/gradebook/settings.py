@@ -30,8 +30,12 @@ DEFAULTS: dict[str, tuple[float, float, str]] = {
     "GRADEBOOK_SLOT_WAIT_SECONDS": (10, 0, "wait for a free per-platform slot before requeueing"),
     "GRADEBOOK_ROSTER_CACHE_SECONDS": (60, 0, "how long an NRPS roster is reused"),
 }
-_INTEGERS = {"GRADEBOOK_MAX_TRIES", "GRADEBOOK_PLATFORM_CONCURRENCY", "GRADEBOOK_WORKER_THREADS",
-             "GRADEBOOK_BATCH"}
+_INTEGERS = {
+    "GRADEBOOK_MAX_TRIES",
+    "GRADEBOOK_PLATFORM_CONCURRENCY",
+    "GRADEBOOK_WORKER_THREADS",
+    "GRADEBOOK_BATCH",
+}
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,8 @@ class QuestionStats:
 
 
 def results_by_question(raw: Any) -> dict[str, Mapping[str, Any]]:
-    """Attempt results as {question_id: result}, from a mapping or a list of {"id"/"question_id"}."""
+    """Attempt results as {question_id: result}, from a mapping or a list of items that
+    carry "id" or "question_id"."""
     if isinstance(raw, Mapping):
         return {str(k): v for k, v in raw.items() if isinstance(v, Mapping)}
     out: dict[str, Mapping[str, Any]] = {}
@@ -84,10 +85,11 @@ def _selected(result: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def question_statistics(attempts: Iterable[AttemptRecord],
-                        labels: Mapping[str, str] | None = None,
-                        correct_options: Mapping[str, Iterable[str]] | None = None
-                        ) -> list[QuestionStats]:
+def question_statistics(
+    attempts: Iterable[AttemptRecord],
+    labels: Mapping[str, str] | None = None,
+    correct_options: Mapping[str, Iterable[str]] | None = None,
+) -> list[QuestionStats]:
     """Per question: answers, fully right, partly right, and wrong options by how often picked.
 
     Without the answer key (`correct_options`), an option someone picked in a fully right answer
@@ -116,12 +118,25 @@ def question_statistics(attempts: Iterable[AttemptRecord],
     stats = []
     for qid in answered:
         known_right = set((correct_options or {}).get(qid, ())) or right_picks.get(qid, set())
-        wrong = [OptionCount(opt, n, labels.get(f"{qid}:{opt}", labels.get(opt, "")))
-                 for opt, n in wrong_picks.get(qid, Counter()).items() if opt not in known_right]
+        wrong = [
+            OptionCount(opt, n, labels.get(f"{qid}:{opt}", labels.get(opt, "")))
+            for opt, n in wrong_picks.get(qid, Counter()).items()
+            if opt not in known_right
+        ]
         wrong.sort(key=lambda o: (-o.count, o.option_id))
         quiz_id, module_id = where[qid]
-        stats.append(QuestionStats(qid, quiz_id, module_id, answered[qid], right[qid],
-                                   partly[qid], tuple(wrong), labels.get(qid, "")))
+        stats.append(
+            QuestionStats(
+                qid,
+                quiz_id,
+                module_id,
+                answered[qid],
+                right[qid],
+                partly[qid],
+                tuple(wrong),
+                labels.get(qid, ""),
+            )
+        )
     stats.sort(key=lambda s: (s.module_id, s.quiz_id, s.question_id))
     return stats
 
@@ -192,10 +207,18 @@ def bar_chart(bins: Sequence[Bin], width: int = 640, height: int = 260) -> Chart
     bars = []
     for index, b in enumerate(bins):
         h = plot_h * b.count / axis_max
-        bars.append(Bar(round(left + index * slot + slot * 0.1, 2),
-                        round(top + plot_h - h, 2), round(slot * 0.8, 2), round(h, 2),
-                        b.label, b.count))
-    ticks = tuple((round(top + plot_h - plot_h * v / axis_max, 2), v)
-                  for v in range(0, axis_max + 1, step if peak > 5 else 1))
-    return Chart(width, height, left, bottom, top, tuple(bars), ticks,
-                 sum(b.count for b in bins))
+        bars.append(
+            Bar(
+                round(left + index * slot + slot * 0.1, 2),
+                round(top + plot_h - h, 2),
+                round(slot * 0.8, 2),
+                round(h, 2),
+                b.label,
+                b.count,
+            )
+        )
+    ticks = tuple(
+        (round(top + plot_h - plot_h * v / axis_max, 2), v)
+        for v in range(0, axis_max + 1, step if peak > 5 else 1)
+    )
+    return Chart(width, height, left, bottom, top, tuple(bars), ticks, sum(b.count for b in bins))

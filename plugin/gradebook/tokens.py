@@ -56,8 +56,14 @@ class Platform:
 
     @classmethod
     def of(cls, reg: Registration) -> Platform:
-        return cls(reg.id, reg.issuer, reg.client_id, reg.auth_token_url, reg.auth_audience,
-                   bool(reg.active))
+        return cls(
+            reg.id,
+            reg.issuer,
+            reg.client_id,
+            reg.auth_token_url,
+            reg.auth_audience,
+            bool(reg.active),
+        )
 
     @property
     def key(self) -> str:
@@ -73,14 +79,16 @@ def _scope_key(platform: Platform, scopes: Sequence[str]) -> str:
 def client_assertion(platform: Platform) -> str:
     """The signed JWT that authenticates the tool at the token endpoint."""
     now = int(time.time())
-    return sign_jwt({
-        "iss": platform.client_id,
-        "sub": platform.client_id,
-        "aud": platform.audience or platform.token_url,
-        "iat": now,
-        "exp": now + ASSERTION_LIFETIME,
-        "jti": secrets.token_urlsafe(24),
-    })
+    return sign_jwt(
+        {
+            "iss": platform.client_id,
+            "sub": platform.client_id,
+            "aud": platform.audience or platform.token_url,
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME,
+            "jti": secrets.token_urlsafe(24),
+        }
+    )
 
 
 def request_token(platform: Platform, scopes: Sequence[str]) -> tuple[str, int]:
@@ -88,10 +96,14 @@ def request_token(platform: Platform, scopes: Sequence[str]) -> tuple[str, int]:
     store = get_store()
     store.incr("gradebook:metric:token_requests", METRIC_TTL)
     store.incr(f"gradebook:metric:token_requests:{platform.key}", METRIC_TTL)
-    log.info("requesting an access token from %s for client %s", platform.token_url,
-             platform.client_id)
+    log.info(
+        "requesting an access token from %s for client %s", platform.token_url, platform.client_id
+    )
     response = send(
-        "POST", platform.token_url, "token request", gradebook_settings().timeout,
+        "POST",
+        platform.token_url,
+        "token request",
+        gradebook_settings().timeout,
         data={
             "grant_type": "client_credentials",
             "client_assertion_type": JWT_BEARER,
@@ -105,8 +117,9 @@ def request_token(platform: Platform, scopes: Sequence[str]) -> tuple[str, int]:
         token = body["access_token"]
         expires_in = int(body.get("expires_in") or 3600)
     except (ValueError, KeyError, TypeError) as exc:
-        raise ServiceCallError("token request: the LMS answered without an access_token",
-                               transient=True) from exc
+        raise ServiceCallError(
+            "token request: the LMS answered without an access_token", transient=True
+        ) from exc
     if not isinstance(token, str) or not token:
         raise ServiceCallError("token request: the access_token is empty", transient=True)
     return token, expires_in
@@ -139,13 +152,15 @@ def get_access_token(platform: Platform, scopes: Sequence[str]) -> str:
                 if store.get(lock_key) == owner:
                     store.delete(lock_key)
         if time.monotonic() > deadline:
-            raise ServiceCallError("token request: another worker holds the token lock",
-                                   transient=True)
+            raise ServiceCallError(
+                "token request: another worker holds the token lock", transient=True
+            )
         time.sleep(0.02)
 
 
-def _fetch_and_cache(platform: Platform, scopes: Sequence[str], store: Store, cache_key: str,
-                     fail_key: str) -> str:
+def _fetch_and_cache(
+    platform: Platform, scopes: Sequence[str], store: Store, cache_key: str, fail_key: str
+) -> str:
     token = store.get(cache_key)  # a worker that held the lock before us may have filled it
     if token:
         return token
@@ -153,9 +168,18 @@ def _fetch_and_cache(platform: Platform, scopes: Sequence[str], store: Store, ca
         token, expires_in = request_token(platform, scopes)
     except ServiceCallError as exc:
         # Waiting workers take this answer instead of asking the LMS again at once.
-        store.set(fail_key, json.dumps({"message": exc.message, "transient": exc.transient,
-                                        "status": exc.http_status,
-                                        "retry_after": exc.retry_after}), FAILURE_TTL)
+        store.set(
+            fail_key,
+            json.dumps(
+                {
+                    "message": exc.message,
+                    "transient": exc.transient,
+                    "status": exc.http_status,
+                    "retry_after": exc.retry_after,
+                }
+            ),
+            FAILURE_TTL,
+        )
         raise
     ttl = _cache_ttl(expires_in)
     if ttl > 0:
@@ -164,9 +188,17 @@ def _fetch_and_cache(platform: Platform, scopes: Sequence[str], store: Store, ca
 
 
 def _failure_from(raw: str) -> ServiceCallError:
+    """The failure another worker just heard. A transient one is not this row's try (it made
+    no call): the row waits for the failure to expire and then asks the LMS itself."""
     data = json.loads(raw)
-    return ServiceCallError(data["message"], transient=bool(data["transient"]),
-                            http_status=data["status"], retry_after=data["retry_after"])
+    if data["transient"]:
+        return PlatformBusy(f"waiting after another worker's {data['message']}", delay=FAILURE_TTL)
+    return ServiceCallError(
+        data["message"],
+        transient=False,
+        http_status=data["status"],
+        retry_after=data["retry_after"],
+    )
 
 
 def forget_access_token(platform: Platform, scopes: Sequence[str], token: str) -> None:
@@ -184,8 +216,16 @@ def token_request_count(platform: Platform | None = None) -> int:
     return int(raw) if raw else 0
 
 
-def call_service(platform: Platform, scopes: Sequence[str], method: str, url: str, what: str,
-                 *, limited: bool = True, **kwargs: Any) -> requests.Response:
+def call_service(
+    platform: Platform,
+    scopes: Sequence[str],
+    method: str,
+    url: str,
+    what: str,
+    *,
+    limited: bool = True,
+    **kwargs: Any,
+) -> requests.Response:
     """A bearer-token call to a platform service, inside one of the platform's concurrency
     slots (`limited`); a 401 drops the cached token and tries once more with a fresh one."""
     settings = gradebook_settings()
@@ -196,9 +236,13 @@ def call_service(platform: Platform, scopes: Sequence[str], method: str, url: st
         try:
             if not limited:
                 return send(method, url, what, settings.timeout, headers=headers, **kwargs)
-            with platform_slot(get_store(), platform.registration_id,
-                               settings.platform_concurrency, settings.call_budget + 1,
-                               settings.slot_wait_seconds) as held:
+            with platform_slot(
+                get_store(),
+                platform.registration_id,
+                settings.platform_concurrency,
+                settings.call_budget + 1,
+                settings.slot_wait_seconds,
+            ) as held:
                 if not held:
                     raise PlatformBusy(f"{what}: the LMS is busy with other deliveries")
                 return send(method, url, what, settings.timeout, headers=headers, **kwargs)

@@ -15,7 +15,13 @@ from .roster import Gradebook, build_gradebook, placements_of
 from .services import retry_delivery, retry_failed_deliveries
 from .stats import bar_chart
 
-bp = Blueprint("gradebook", __name__, url_prefix="/gradebook")
+bp = Blueprint(
+    "gradebook",
+    __name__,
+    url_prefix="/gradebook",
+    static_folder="static",
+    static_url_path="/static",
+)
 INSTRUCTORS = ("instructor",)
 
 
@@ -25,9 +31,14 @@ def overview() -> str:
     """The course's roster, progress, grades, distribution and deliveries needing attention."""
     ctx = current_launch()
     book = build_gradebook(ctx)
-    return render_template("gradebook/overview.html", ctx=ctx, book=book,
-                           chart=bar_chart(book.bins), notice=request.args.get("notice"),
-                           title=f"Gradebook · {book.course_title}")
+    return render_template(
+        "gradebook/overview.html",
+        ctx=ctx,
+        book=book,
+        chart=bar_chart(book.bins),
+        notice=request.args.get("notice"),
+        title=f"Gradebook · {book.course_title}",
+    )
 
 
 @bp.get("/questions")
@@ -36,8 +47,12 @@ def questions() -> str:
     """Per-question statistics: answers, fully right, and which wrong options were picked."""
     ctx = current_launch()
     book = build_gradebook(ctx)
-    return render_template("gradebook/questions.html", ctx=ctx, book=book,
-                           title=f"Question statistics · {book.course_title}")
+    return render_template(
+        "gradebook/questions.html",
+        ctx=ctx,
+        book=book,
+        title=f"Question statistics · {book.course_title}",
+    )
 
 
 def _back(notice: str) -> Any:
@@ -76,13 +91,17 @@ def _csv_rows(book: Gradebook) -> tuple[list[Any], list[list[Any]]]:
         row: list[Any] = [r.user_id, r.name, r.email, " ".join(r.roles), r.opened]
         for p in book.placements:
             cell = r.grades.get(p.pk)
-            row += ([cell.score_given, cell.score_maximum, cell.state] if cell
-                    else [None, None, None])
+            row += (
+                [cell.score_given, cell.score_maximum, cell.state] if cell else [None, None, None]
+            )
         row.append(round(r.percent, 2) if r.percent is not None else None)
         if book.progress_available:
             prog = r.progress
-            row += [prog.modules_visited, prog.attempts_submitted, prog.completed] if prog \
+            row += (
+                [prog.modules_visited, prog.attempts_submitted, prog.completed]
+                if prog
                 else [0, 0, False]
+            )
         rows.append(row)
     return header, rows
 
@@ -95,6 +114,11 @@ def export_csv() -> Response:
     book = build_gradebook(ctx)
     header, rows = _csv_rows(book)
     name = csv_filename("gradebook", ctx.context_label or ctx.context_title or "course")
-    return Response(to_csv(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        to_csv(header, rows),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

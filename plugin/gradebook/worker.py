@@ -12,7 +12,7 @@ import secrets
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from flask import Flask
@@ -22,13 +22,15 @@ from ..lti.models import Registration
 from ..web import get_store
 from .ags import LineItemTarget, ScoreMessage, forget_line_item, post_score, resolve_line_item
 from .http import PlatformBusy, ServiceCallError, pause_platform, paused_until
-from .outbox import ClaimedScore, Outcome, claim_batch, finish
+from .outbox import ClaimedScore, Outcome, claim_batch, finish_many
 from .services import format_timestamp
 from .settings import GradebookSettings, gradebook_settings
 from .tokens import Platform
 
 log = logging.getLogger(__name__)
-BUSY_DELAY = 0.2
+#: Outcomes are written together once this many are in, or this many seconds passed.
+RECORD_EVERY = 50
+RECORD_SECONDS = 0.5
 
 
 @dataclass
@@ -55,8 +57,9 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def deliver(item: ClaimedScore, platform: Platform | None, lease_left: float,
-            settings: GradebookSettings) -> Outcome:
+def deliver(
+    item: ClaimedScore, platform: Platform | None, lease_left: float, settings: GradebookSettings
+) -> Outcome:
     """Try to deliver one claimed score; never raises."""
     if lease_left < settings.call_budget:
         return Outcome("released", "the lease is nearly over")
@@ -66,27 +69,44 @@ def deliver(item: ClaimedScore, platform: Platform | None, lease_left: float,
     paused = paused_until(store, platform.registration_id)
     if paused is not None:
         return Outcome("released", "the LMS asked us to wait", delay=paused - time.time())
-    target = LineItemTarget(item.resource_link_id, item.lineitem_url, item.lineitems_url,
-                            item.resource_id, item.tag, item.label, item.score_maximum)
+    target = LineItemTarget(
+        item.resource_link_id,
+        item.lineitem_url,
+        item.lineitems_url,
+        item.resource_id,
+        item.tag,
+        item.label,
+        item.score_maximum,
+    )
     try:
         url = resolve_line_item(platform, target)
-        post_score(platform, url, ScoreMessage(
-            user_id=item.user_sub, score_given=item.score_given,
-            score_maximum=item.score_maximum, activity_progress=item.activity_progress,
-            grading_progress=item.grading_progress,
-            timestamp=format_timestamp(item.timestamp_ms), comment=item.comment))
+        post_score(
+            platform,
+            url,
+            ScoreMessage(
+                user_id=item.user_sub,
+                score_given=item.score_given,
+                score_maximum=item.score_maximum,
+                activity_progress=item.activity_progress,
+                grading_progress=item.grading_progress,
+                timestamp=format_timestamp(item.timestamp_ms),
+                comment=item.comment,
+            ),
+        )
     except PlatformBusy as exc:
-        return Outcome("released", exc.message, delay=BUSY_DELAY)
+        return Outcome("released", exc.message, delay=exc.delay)
     except ServiceCallError as exc:
         transient = exc.transient
         if exc.http_status == 429 and exc.retry_after:
-            pause_platform(store, platform.registration_id,
-                           min(exc.retry_after, settings.retry_after_max))
+            pause_platform(
+                store, platform.registration_id, min(exc.retry_after, settings.retry_after_max)
+            )
         if exc.http_status == 404 and not item.lineitem_url:
             forget_line_item(platform, target)  # the column was deleted: find or make it anew
             transient = True
-        return Outcome("retry" if transient else "failed", exc.message, exc.http_status,
-                       exc.retry_after)
+        return Outcome(
+            "retry" if transient else "failed", exc.message, exc.http_status, exc.retry_after
+        )
     except Exception as exc:  # a bug or an unexpected answer must not stop the worker
         log.exception("delivering score %s failed unexpectedly", item.id)
         return Outcome("retry", f"unexpected error: {type(exc).__name__}")
@@ -96,8 +116,14 @@ def deliver(item: ClaimedScore, platform: Platform | None, lease_left: float,
 class Worker:
     """Claims batches and delivers them with a pool of threads."""
 
-    def __init__(self, app: Flask, *, batch: int | None = None, threads: int | None = None,
-                 worker_id: str | None = None) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        batch: int | None = None,
+        threads: int | None = None,
+        worker_id: str | None = None,
+    ) -> None:
         self.app = app
         self.settings = gradebook_settings(app)
         self.batch = batch or self.settings.batch
@@ -120,21 +146,33 @@ class Worker:
         ids = {i.registration_id for i in items}
         with self.app.app_context():
             rows = db.session.execute(
-                db.select(Registration).where(Registration.id.in_(ids))).scalars()
+                db.select(Registration).where(Registration.id.in_(ids))
+            ).scalars()
             platforms = {reg.id: Platform.of(reg) for reg in rows}
             db.session.remove()
         return platforms
 
-    def _run_one(self, item: ClaimedScore, platform: Platform | None, lease_end: float) -> str:
+    def _run_one(
+        self, item: ClaimedScore, platform: Platform | None, lease_end: float
+    ) -> tuple[ClaimedScore, Outcome]:
         with self.app.app_context():
             try:
-                outcome = deliver(item, platform, lease_end - time.monotonic(), self.settings)
+                return item, deliver(item, platform, lease_end - time.monotonic(), self.settings)
             finally:
-                db.session.remove()  # never hold a connection (or a SQLite lock) while writing
-            return finish(item, outcome, self.worker_id, self.settings)
+                db.session.remove()  # never hold a connection (or a SQLite lock) while calling
+
+    def _record(self, done: list[tuple[ClaimedScore, Outcome]], stats: WorkerStats) -> None:
+        with self.app.app_context():
+            for result in finish_many(done, self.worker_id, self.settings):
+                stats.add(result)
+        done.clear()
 
     def run_batch(self) -> WorkerStats:
-        """Claim one batch and deliver it; the stats say how many rows were claimed."""
+        """Claim one batch and deliver it; the stats say how many rows were claimed.
+
+        Outcomes are recorded a few at a time, each group in one transaction: a commit per
+        row would make the database, not the LMS, the limit of delivery.
+        """
         stats = WorkerStats()
         with self.app.app_context():
             items = claim_batch(self.worker_id, self.batch, self.settings.lease_seconds)
@@ -145,10 +183,18 @@ class Worker:
         platforms = self._platforms(items)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="grade-delivery")
-        futures = [self._pool.submit(self._run_one, item, platforms.get(item.registration_id),
-                                     lease_end) for item in items]
-        for future in futures:
-            stats.add(future.result())
+        futures = [
+            self._pool.submit(self._run_one, item, platforms.get(item.registration_id), lease_end)
+            for item in items
+        ]
+        done: list[tuple[ClaimedScore, Outcome]] = []
+        last = time.monotonic()
+        for future in as_completed(futures):
+            done.append(future.result())
+            if len(done) >= RECORD_EVERY or time.monotonic() - last >= RECORD_SECONDS:
+                self._record(done, stats)
+                last = time.monotonic()
+        self._record(done, stats)
         return stats
 
     def run_once(self) -> WorkerStats:

@@ -83,8 +83,9 @@ def _progress_words(complete: bool) -> tuple[str, str]:
     return ("Completed", "FullyGraded") if complete else ("InProgress", "Pending")
 
 
-def score_rows(ctx: LaunchContext, content: CourseContent, progress: CourseProgress,
-               module_id: str) -> list[dict[str, Any]]:
+def score_rows(
+    ctx: LaunchContext, content: CourseContent, progress: CourseProgress, module_id: str
+) -> list[dict[str, Any]]:
     """The scores one graded attempt in `module_id` sends, one per matching placement."""
     rows: list[dict[str, Any]] = []
     module = progress.module(module_id)
@@ -107,14 +108,22 @@ def score_rows(ctx: LaunchContext, content: CourseContent, progress: CourseProgr
                 continue
             given, maximum, complete = progress.score, progress.points, all_graded_done
         activity, grading = _progress_words(complete)
-        rows.append({"learner_id": ctx.learner_id, "resource_link_pk": link.id,
-                     "score_given": round(given, 4), "score_maximum": round(maximum, 4),
-                     "activity_progress": activity, "grading_progress": grading})
+        rows.append(
+            {
+                "learner_id": ctx.learner_id,
+                "resource_link_pk": link.id,
+                "score_given": round(given, 4),
+                "score_maximum": round(maximum, 4),
+                "activity_progress": activity,
+                "grading_progress": grading,
+            }
+        )
     return rows
 
 
-def send_scores(ctx: LaunchContext, content: CourseContent, progress: CourseProgress,
-                module_id: str) -> int:
+def send_scores(
+    ctx: LaunchContext, content: CourseContent, progress: CourseProgress, module_id: str
+) -> int:
     """Queue the scores of a graded attempt (learners only); returns how many were queued."""
     if not ctx.is_learner:
         return 0

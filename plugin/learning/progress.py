@@ -78,8 +78,9 @@ def best_points(attempts: Iterable[Attempt]) -> dict[str, float]:
     return best
 
 
-def module_progress(content: CourseContent, module: dict[str, Any],
-                    attempts: list[Attempt], visited: bool) -> ModuleProgress:
+def module_progress(
+    content: CourseContent, module: dict[str, Any], attempts: list[Attempt], visited: bool
+) -> ModuleProgress:
     """Progress in one module from the learner's attempts."""
     slots = module_slots(content, module)
     best = best_points(attempts)
@@ -95,14 +96,17 @@ def module_progress(content: CourseContent, module: dict[str, Any],
     return ModuleProgress(module, slots, visited, score, points, complete, passed)
 
 
-def course_progress(content: CourseContent, attempts: Iterable[Attempt],
-                    visits: Mapping[str, ModuleVisit]) -> CourseProgress:
+def course_progress(
+    content: CourseContent, attempts: Iterable[Attempt], visits: Mapping[str, ModuleVisit]
+) -> CourseProgress:
     """Progress through a course version from the enrollment's attempts and visits."""
     by_module: dict[str, list[Attempt]] = {}
     for a in attempts:
         by_module.setdefault(a.module_id, []).append(a)
-    modules = [module_progress(content, m, by_module.get(m["id"], []), m["id"] in visits)
-               for m in content.modules]
+    modules = [
+        module_progress(content, m, by_module.get(m["id"], []), m["id"] in visits)
+        for m in content.modules
+    ]
     graded = [m for m in modules if m.graded]
     score = round(sum(m.score for m in graded), 4)
     points = round(sum(m.points for m in graded), 4)

@@ -46,13 +46,19 @@ def module_slots(content: CourseContent, module: Mapping[str, Any]) -> list[Slot
 
 def module_model(module: Mapping[str, Any]) -> Module:
     """Enough of an `authoring.model.Module` for `attempt_credit`."""
-    return Module(id=str(module["id"]), title=str(module.get("title") or ""), path="",
-                  body_md="", body_line=0,
-                  attempt_credit=tuple(float(c) for c in module.get("attempt_credit") or ()))
+    return Module(
+        id=str(module["id"]),
+        title=str(module.get("title") or ""),
+        path="",
+        body_md="",
+        body_line=0,
+        attempt_credit=tuple(float(c) for c in module.get("attempt_credit") or ()),
+    )
 
 
-def attempt_seed(issuer: str, sub: str, content: CourseContent, quiz_id: str,
-                 attempt_no: int) -> int:
+def attempt_seed(
+    issuer: str, sub: str, content: CourseContent, quiz_id: str, attempt_no: int
+) -> int:
     """The seed of one attempt: learner, course version, quiz and attempt number."""
     return seed_for(issuer, sub, f"{content.course_id}@{content.version}", quiz_id, attempt_no)
 
@@ -61,16 +67,18 @@ def _order(ids: list[str], seed: int, *parts: str) -> list[str]:
     return shuffled(ids, seed_for(str(seed), *parts)) if len(ids) > 1 else list(ids)
 
 
-def question_display(question: Question, public: Mapping[str, Any], seed: int,
-                     points: float) -> dict[str, Any]:
+def question_display(
+    question: Question, public: Mapping[str, Any], seed: int, points: float
+) -> dict[str, Any]:
     """How one question is shown in one attempt: seeded orders and its points."""
     shuffle = bool(public.get("shuffle", True))
     kind = str(public["kind"])
     shown: dict[str, Any] = {"points": points}
     if kind in CHOICE_KINDS:
         ids = [str(o["id"]) for o in public.get("options") or []]
-        shown["options"] = _order(ids, seed, question.id, "options") if (
-            shuffle and kind != "truefalse") else ids
+        shown["options"] = (
+            _order(ids, seed, question.id, "options") if (shuffle and kind != "truefalse") else ids
+        )
     elif kind == "matching":
         lefts = [str(o["id"]) for o in public.get("lefts") or []]
         rights = [str(r) for r in public.get("rights") or []]
@@ -85,8 +93,7 @@ def question_display(question: Question, public: Mapping[str, Any], seed: int,
     return shown
 
 
-def plan_attempt(content: CourseContent, slot: Slot, seed: int) -> tuple[list[str], dict[str,
-                                                                                      Any]]:
+def plan_attempt(content: CourseContent, slot: Slot, seed: int) -> tuple[list[str], dict[str, Any]]:
     """The questions of a new attempt (drawn when the slot is a draw) and how each is shown."""
     if slot.kind == "draw":
         draw = content.draw(slot.module_id, slot.id)
@@ -95,8 +102,9 @@ def plan_attempt(content: CourseContent, slot: Slot, seed: int) -> tuple[list[st
         chosen = draw_questions(content.pool(draw.bank), draw, seed_for(str(seed), "draw"))
     else:
         chosen = [content.questions[slot.id]]
-    display = {q.id: question_display(q, content.public[q.id], seed, float(q.points))
-               for q in chosen}
+    display = {
+        q.id: question_display(q, content.public[q.id], seed, float(q.points)) for q in chosen
+    }
     return [q.id for q in chosen], display
 
 
@@ -148,8 +156,9 @@ def clean_answers(raw: Any, question_ids: list[str], public: Mapping[str, Any]) 
     return {qid: clean_answer(str(public[qid]["kind"]), value) for qid, value in raw.items()}
 
 
-def answers_from_form(form: Any, question_ids: list[str], public: Mapping[str, Any],
-                      display: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def answers_from_form(
+    form: Any, question_ids: list[str], public: Mapping[str, Any], display: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
     """Answers from a posted form (a werkzeug MultiDict) and the questions whose steps were not
     given distinct positions (ordering without JavaScript)."""
     answers: dict[str, Any] = {}
@@ -224,13 +233,22 @@ def feedback_html(question: Question, private: Mapping[str, Any]) -> dict[str, s
     return html
 
 
-def grade_question(question: Question, private: Mapping[str, Any], response: Any,
-                   hints: int) -> dict[str, Any]:
+def grade_question(
+    question: Question, private: Mapping[str, Any], response: Any, hints: int
+) -> dict[str, Any]:
     """The stored result of one question of an attempt."""
     if not is_answered(response):
-        return {"fraction": 0.0, "points": 0.0, "max_points": question.points, "correct": False,
-                "answered": False, "selected": [], "feedback_html": [], "error": "",
-                "hints": hints}
+        return {
+            "fraction": 0.0,
+            "points": 0.0,
+            "max_points": question.points,
+            "correct": False,
+            "answered": False,
+            "selected": [],
+            "feedback_html": [],
+            "error": "",
+            "hints": hints,
+        }
     result = grade(question, response, hints_used=hints)
     rendered = feedback_html(question, private)
     return {
@@ -246,17 +264,23 @@ def grade_question(question: Question, private: Mapping[str, Any], response: Any
     }
 
 
-def grade_attempt(content: CourseContent, question_ids: list[str], display: Mapping[str, Any],
-                  answers: Mapping[str, Any], hints_used: Mapping[str, int],
-                  credit: float) -> GradedAttempt:
+def grade_attempt(
+    content: CourseContent,
+    question_ids: list[str],
+    display: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    hints_used: Mapping[str, int],
+    credit: float,
+) -> GradedAttempt:
     """Grade every drawn question with the points it had in this attempt."""
     results: dict[str, dict[str, Any]] = {}
     earned = maximum = 0.0
     for qid in question_ids:
         points = float((display.get(qid) or {}).get("points", content.questions[qid].points))
         question = replace(content.questions[qid], points=points)
-        result = grade_question(question, content.private.get(qid) or {}, answers.get(qid),
-                                int(hints_used.get(qid, 0)))
+        result = grade_question(
+            question, content.private.get(qid) or {}, answers.get(qid), int(hints_used.get(qid, 0))
+        )
         results[qid] = result
         earned += float(result["points"])
         maximum += points

@@ -63,8 +63,9 @@ def _insert(table: Any) -> Any:
 
 def get_enrollment(learner_id: int, course_id: str) -> Enrollment | None:
     return db.session.execute(
-        db.select(Enrollment).where(Enrollment.learner_id == learner_id,
-                                    Enrollment.course_id == course_id)
+        db.select(Enrollment).where(
+            Enrollment.learner_id == learner_id, Enrollment.course_id == course_id
+        )
     ).scalar_one_or_none()
 
 
@@ -80,18 +81,24 @@ def enroll(ctx: LaunchContext, course_id: str) -> tuple[Enrollment, CourseVersio
         if newest is None:
             raise NotFoundError(f"There is no published course {course_id!r}.")
         db.session.execute(
-            _insert(Enrollment.__table__).values(
-                learner_id=ctx.learner_id, course_id=course_id, course_version_id=newest.id,
-                context_pk=ctx.context_pk, started_at=utcnow(),
-            ).on_conflict_do_nothing(index_elements=["learner_id", "course_id"])
+            _insert(Enrollment.__table__)
+            .values(
+                learner_id=ctx.learner_id,
+                course_id=course_id,
+                course_version_id=newest.id,
+                context_pk=ctx.context_pk,
+                started_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["learner_id", "course_id"])
         )
         enrollment = get_enrollment(ctx.learner_id, course_id)
         assert enrollment is not None
     pinned = db.session.get(CourseVersion, enrollment.course_version_id)
     current = resolve_version(course_id, pinned)
     if current is not None and pinned is not None and current.id != pinned.id:
-        log.info("enrollment %s moves from %s to %s", enrollment.id, pinned.version,
-                 current.version)
+        log.info(
+            "enrollment %s moves from %s to %s", enrollment.id, pinned.version, current.version
+        )
         enrollment.course_version_id = current.id
     if enrollment.context_pk is None and ctx.context_pk is not None:
         enrollment.context_pk = ctx.context_pk
@@ -105,9 +112,13 @@ def record_visit(enrollment: Enrollment, module_id: str) -> None:
     """Remember that the learner opened a module now."""
     now = utcnow()
     stmt = _insert(ModuleVisit.__table__).values(
-        enrollment_id=enrollment.id, module_id=module_id, first_seen_at=now, last_seen_at=now)
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=["enrollment_id", "module_id"], set_={"last_seen_at": now}))
+        enrollment_id=enrollment.id, module_id=module_id, first_seen_at=now, last_seen_at=now
+    )
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["enrollment_id", "module_id"], set_={"last_seen_at": now}
+        )
+    )
 
 
 def list_visits(enrollment: Enrollment) -> dict[str, ModuleVisit]:
@@ -152,8 +163,13 @@ def attempts_left(slot: Slot, attempts: list[Attempt]) -> int | None:
     return max(0, slot.attempts - len(attempts))
 
 
-def start_attempt(ctx: LaunchContext, enrollment: Enrollment, content: CourseContent,
-                  version: CourseVersion, slot: Slot) -> Attempt:
+def start_attempt(
+    ctx: LaunchContext,
+    enrollment: Enrollment,
+    content: CourseContent,
+    version: CourseVersion,
+    slot: Slot,
+) -> Attempt:
     """The open attempt of a quiz, or a new one (seeded draw and order recorded).
 
     NoAttemptsLeft when the limit is reached. Two simultaneous starts make one attempt.
@@ -169,25 +185,42 @@ def start_attempt(ctx: LaunchContext, enrollment: Enrollment, content: CourseCon
     question_ids, display = plan_attempt(content, slot, seed)
     table = Attempt.__table__
     db.session.execute(
-        _insert(table).values(
-            enrollment_id=enrollment.id, learner_id=ctx.learner_id, course_version_id=version.id,
-            module_id=slot.module_id, quiz_id=slot.id, attempt_no=attempt_no, seed=str(seed),
-            question_ids=question_ids, display=display, answers={}, hints_used={},
-            status="open", max_points=sum(float(d["points"]) for d in display.values()),
-            credit=1.0, started_at=utcnow(),
-        ).on_conflict_do_nothing(index_elements=["enrollment_id", "quiz_id", "attempt_no"])
+        _insert(table)
+        .values(
+            enrollment_id=enrollment.id,
+            learner_id=ctx.learner_id,
+            course_version_id=version.id,
+            module_id=slot.module_id,
+            quiz_id=slot.id,
+            attempt_no=attempt_no,
+            seed=str(seed),
+            question_ids=question_ids,
+            display=display,
+            answers={},
+            hints_used={},
+            status="open",
+            max_points=sum(float(d["points"]) for d in display.values()),
+            credit=1.0,
+            started_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["enrollment_id", "quiz_id", "attempt_no"])
     )
     return db.session.execute(
-        db.select(Attempt).where(Attempt.enrollment_id == enrollment.id,
-                                 Attempt.quiz_id == slot.id, Attempt.attempt_no == attempt_no)
+        db.select(Attempt).where(
+            Attempt.enrollment_id == enrollment.id,
+            Attempt.quiz_id == slot.id,
+            Attempt.attempt_no == attempt_no,
+        )
     ).scalar_one()
 
 
 def _update_open(attempt: Attempt, **values: Any) -> bool:
     """UPDATE the attempt only while it is open; True when this call changed it."""
     result = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open")
-        .values(**values).execution_options(synchronize_session=False)
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == "open")
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     changed = result.rowcount == 1  # type: ignore[attr-defined]
     db.session.refresh(attempt)
@@ -198,8 +231,9 @@ def save_answers(attempt: Attempt, answers: Mapping[str, Any]) -> None:
     """Autosave: merge answers into an open attempt; AttemptClosed once it was submitted."""
     merged = {**(attempt.answers or {}), **answers}
     if not _update_open(attempt, answers=merged, saved_at=utcnow()):
-        raise AttemptClosed("This attempt was already submitted; your answers can no longer "
-                            "change.")
+        raise AttemptClosed(
+            "This attempt was already submitted; your answers can no longer change."
+        )
 
 
 def reveal_hint(attempt: Attempt, content: CourseContent, question_id: str) -> int:
@@ -227,8 +261,9 @@ class SubmitOutcome:
     course_version_id: int | None = None
 
 
-def submit_attempt(ctx: LaunchContext, attempt: Attempt,
-                   answers: Mapping[str, Any] | None = None) -> SubmitOutcome:
+def submit_attempt(
+    ctx: LaunchContext, attempt: Attempt, answers: Mapping[str, Any] | None = None
+) -> SubmitOutcome:
     """Grade and close an attempt, exactly once however many times it is submitted at once.
 
     Only the caller whose conditional UPDATE closes the attempt writes the scores to the
@@ -242,12 +277,20 @@ def submit_attempt(ctx: LaunchContext, attempt: Attempt,
     module = content.module(attempt.module_id) or {"id": attempt.module_id}
     final = {**(attempt.answers or {}), **(answers or {})}
     credit = attempt_credit(module_model(module), attempt.attempt_no)
-    graded = grade_attempt(content, attempt.question_ids, attempt.display, final,
-                           attempt.hints_used or {}, credit)
+    graded = grade_attempt(
+        content, attempt.question_ids, attempt.display, final, attempt.hints_used or {}, credit
+    )
     won = _update_open(
-        attempt, status="submitted", answers=final, results=graded.results,
-        fraction=graded.fraction, points=graded.points, max_points=graded.max_points,
-        credit=credit, submitted_at=utcnow(), resource_link_pk=ctx.resource_link_pk,
+        attempt,
+        status="submitted",
+        answers=final,
+        results=graded.results,
+        fraction=graded.fraction,
+        points=graded.points,
+        max_points=graded.max_points,
+        credit=credit,
+        submitted_at=utcnow(),
+        resource_link_pk=ctx.resource_link_pk,
     )
     if not won:
         return SubmitOutcome(attempt, graded=False)
@@ -255,23 +298,28 @@ def submit_attempt(ctx: LaunchContext, attempt: Attempt,
     assert enrollment is not None
     current = db.session.get(CourseVersion, enrollment.course_version_id) or version
     current_content = get_content(current)
-    progress = course_progress(current_content, list_attempts(enrollment),
-                               list_visits(enrollment))
+    progress = course_progress(current_content, list_attempts(enrollment), list_visits(enrollment))
     passback.send_scores(ctx, current_content, progress, attempt.module_id)
     completed = False
     if progress.rule_met:
         completed = mark_completed(enrollment)
     log.info("attempt %s graded: %s/%s", attempt.id, graded.points, graded.max_points)
-    return SubmitOutcome(attempt, graded=True, completed=completed, enrollment_id=enrollment.id,
-                         course_version_id=current.id)
+    return SubmitOutcome(
+        attempt,
+        graded=True,
+        completed=completed,
+        enrollment_id=enrollment.id,
+        course_version_id=current.id,
+    )
 
 
 def mark_completed(enrollment: Enrollment) -> bool:
     """Set completed_at once; True only for the call that set it."""
     result = db.session.execute(
-        update(Enrollment).where(Enrollment.id == enrollment.id,
-                                 Enrollment.completed_at.is_(None))
-        .values(completed_at=utcnow()).execution_options(synchronize_session=False)
+        update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.completed_at.is_(None))
+        .values(completed_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
     db.session.refresh(enrollment)
     return result.rowcount == 1  # type: ignore[attr-defined]
@@ -284,16 +332,19 @@ def announce(outcome: SubmitOutcome, ctx: LaunchContext) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     signals.attempt_graded.send(app, attempt_id=outcome.attempt.id)
     if outcome.completed:
-        signals.course_completed.send(app, learner_id=ctx.learner_id,
-                                      course_version_id=outcome.course_version_id)
+        signals.course_completed.send(
+            app, learner_id=ctx.learner_id, course_version_id=outcome.course_version_id
+        )
 
 
 def slot_of(content: CourseContent, module_id: str, quiz_id: str) -> Slot:
     """A module's quiz slot by id; NotFoundError when the module has no such quiz."""
     module = content.module(module_id)
-    slot = next((s for s in module_slots(content, module) if s.id == quiz_id), None) if (
-        module) else None
+    slot = (
+        next((s for s in module_slots(content, module) if s.id == quiz_id), None)
+        if (module)
+        else None
+    )
     if slot is None:
         raise NotFoundError("There is no such quiz in this module.")
     return slot
-

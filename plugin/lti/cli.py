@@ -152,9 +152,12 @@ def keys_list() -> None:
 
 
 def register(group: click.Group) -> None:
-    """Add the LTI commands to `microcred`."""
+    """Add the LTI commands to `microcred` (and `preview`, which runs the dev LMS)."""
+    from ..preview.cli import preview_command
+
     group.add_command(platform_group)
     group.add_command(keys_group)
+    group.add_command(preview_command)
 
 
 

@@ -18,6 +18,7 @@ from ..config import Settings
 from ..errors import LaunchError
 from ..extensions import db
 from ..store import Store
+from . import regcache
 from .models import Registration
 from .urls import build_tool_urls, is_our_url, origin_of
 
@@ -70,12 +71,29 @@ def _param(params: Mapping[str, str], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def find_login_registration(iss: str, client_id: str) -> Registration:
-    """The registration a login names; LaunchError when unknown, ambiguous or inactive."""
-    query = db.select(Registration).where(Registration.issuer == iss)
+@dataclass(frozen=True)
+class LoginRegistration:
+    """What a login needs of a registration."""
+
+    id: int
+    client_id: str
+    active: bool
+    auth_login_url: str
+
+
+def _login_rows(iss: str, client_id: str) -> tuple[LoginRegistration, ...] | None:
+    r = Registration
+    query = db.select(r.id, r.client_id, r.active, r.auth_login_url).where(r.issuer == iss)
     if client_id:
-        query = query.where(Registration.client_id == client_id)
-    rows = db.session.execute(query.limit(2)).scalars().all()
+        query = query.where(r.client_id == client_id)
+    rows = db.session.execute(query.limit(2)).all()
+    return tuple(LoginRegistration(*row) for row in rows) or None
+
+
+def find_login_registration(iss: str, client_id: str) -> LoginRegistration:
+    """The registration a login names; LaunchError when unknown, ambiguous or inactive."""
+    rows = regcache.cached(("login", iss, client_id),
+                           lambda: _login_rows(iss, client_id)) or ()
     if not rows:
         raise LaunchError(
             "This LMS is not registered with the tool (unknown issuer"

@@ -4,6 +4,7 @@ context and the resource link (INSERT ... ON CONFLICT, on SQLite and PostgreSQL 
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,13 +20,25 @@ def _insert(table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def _upsert(model: Any, values: dict[str, Any], keys: list[str], update: list[str]) -> int:
+@cache
+def _upsert_statement(dialect: str, model: Any, keys: tuple[str, ...], update: tuple[str, ...],
+                      coalesce: bool) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET update... RETURNING id, built once per shape:
+    building it (its `excluded` columns) cost more CPU than running it. With `coalesce`, a NULL
+    in the new row keeps the stored value."""
     table = model.__table__
-    stmt = _insert(table).values(created_at=utcnow(), **values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={name: stmt.excluded[name] for name in update}
-    ).returning(table.c.id)
-    return int(db.session.execute(stmt).scalar_one())
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    excluded = stmt.excluded
+    set_ = {name: (db.func.coalesce(excluded[name], table.c[name]) if coalesce
+                   else excluded[name]) for name in update}
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=set_).returning(table.c.id)
+
+
+def _upsert(model: Any, values: dict[str, Any], keys: list[str], update: list[str],
+            coalesce: bool = False) -> int:
+    dialect = db.session.get_bind().dialect.name
+    stmt = _upsert_statement(dialect, model, tuple(keys), tuple(update), coalesce)
+    return int(db.session.execute(stmt, {"created_at": utcnow(), **values}).scalar_one())
 
 
 def ensure_deployment(registration_id: int, deployment_id: str, status: str) -> tuple[int, str]:
@@ -51,16 +64,7 @@ def upsert_learner(claims: dict[str, Any], registration_id: int) -> int:
     values = {"issuer": claims["iss"], "sub": claims["sub"], "name": name, "email": email,
               "registration_id": registration_id}
     # Keep what we knew when a launch (say, a privacy-restricted one) omits it.
-    table = Learner.__table__
-    stmt = _insert(table).values(created_at=utcnow(), **values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["issuer", "sub"],
-        set_={
-            "name": db.func.coalesce(stmt.excluded.name, table.c.name),
-            "email": db.func.coalesce(stmt.excluded.email, table.c.email),
-        },
-    ).returning(table.c.id)
-    return int(db.session.execute(stmt).scalar_one())
+    return _upsert(Learner, values, ["issuer", "sub"], ["name", "email"], coalesce=True)
 
 
 def upsert_context(claims: dict[str, Any], registration_id: int, deployment_pk: int) -> int | None:

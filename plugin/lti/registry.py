@@ -49,7 +49,7 @@ class DeepLinkItem:
 def register_launch_target(name: str, fn: LaunchTarget) -> None:
     """Make launches that name `name` land where `fn(ctx)` says (a later call replaces)."""
     if name in _targets and _targets[name] is not fn:
-        log.info("launch target %r replaced", name)
+        log.debug("launch target %r replaced", name)
     _targets[name] = fn
 
 

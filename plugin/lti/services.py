@@ -12,6 +12,7 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..web import get_store, settings
 from . import keys as _keys
+from . import regcache
 from .models import DEPLOYMENT_STATUSES, PRODUCTS, Deployment, Registration, ToolKey
 from .platform_keys import KeySource, forget_key_set, parse_jwks
 from .urls import ToolUrls, build_tool_urls, origin_of
@@ -100,6 +101,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _invalidate() -> None:
     get_store().delete(FRAME_ANCESTORS_KEY)
+    regcache.invalidate()
 
 
 def create_registration(
@@ -185,6 +187,7 @@ def set_deployment_status(dep: Deployment, status: str) -> None:
     dep.status = status
     dep.decided_at = utcnow()
     db.session.flush()
+    _invalidate()
 
 
 def add_deployment(reg: Registration, deployment_id: str, status: str = "active") -> Deployment:
@@ -206,6 +209,7 @@ def add_deployment(reg: Registration, deployment_id: str, status: str = "active"
                      decided_at=utcnow() if status != "pending" else None)
     db.session.add(dep)
     db.session.flush()
+    _invalidate()
     return dep
 
 

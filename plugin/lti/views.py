@@ -160,7 +160,9 @@ def _complete(valid: ValidatedLaunch, state: str) -> Response:
         context_pk=context_pk, resource_link_pk=link_pk, issued_at=int(time.time()),
     )
     token = save_launch(ctx)
-    signals.launch_completed.send(current_app._get_current_object(), context=ctx)  # type: ignore[attr-defined]
+    # `claims` (the validated id_token) spares receivers decoding the token again.
+    signals.launch_completed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                  context=ctx, claims=claims)
     if ctx.message_type == DEEP_LINKING_REQUEST:
         target = url_for("lti.deeplink")
     else:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from authoring.cli import main
@@ -24,6 +25,8 @@ def test_new_then_check_then_build(tmp_path: Path) -> None:
     code, out = run("check", str(folder))
     assert code == 0, out
     assert "no problems found" in out
+    code, out = run("check", "--strict", "--render", str(folder))
+    assert code == 0 and "no problems found" in out, out
     code, out = run("build", str(folder), "-o", str(tmp_path))
     assert code == 0, out
     assert (tmp_path / "statistics-basics-0.1.0.mcpkg").exists()
@@ -109,3 +112,61 @@ def test_import_gift_errors_name_file_and_line(tmp_path: Path) -> None:
     assert code == 1
     assert "broken.gift:3:" in out and "error[G002]" in out
     assert not (tmp_path / "broken.md").exists()
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "content_samples"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["data-spreadsheets", "data-visualization", "descriptive-statistics", "program-data-literacy"],
+)
+def test_every_sample_passes_strict_rendered_check(name: str) -> None:
+    code, out = run("check", "--strict", "--render", "--no-cache", str(SAMPLES / name))
+    assert (code, out) == (0, f"{SAMPLES / name}: no problems found\n")
+
+
+def _many_modules(folder: Path, count: int) -> Path:
+    (folder / "modules").mkdir(parents=True)
+    names = []
+    for n in range(1, count + 1):
+        names.append(f"modules/m{n:02d}.md")
+        (folder / names[-1]).write_text(f"---\nid: m{n:02d}\ntitle: Module {n}\n---\n# M{n}\n")
+    listed = "".join(f"  - {name}\n" for name in names)
+    (folder / "course.yml").write_text(
+        f"id: many\ntitle: Many\nversion: 1.0.0\nlanguage: en\nmodules:\n{listed}"
+    )
+    return folder
+
+
+def _build_stderr(folder: Path, out: Path, *, terminal: bool) -> str:
+    """stderr of `microcred build`, attached to a pseudo-terminal or to a pipe."""
+    import os
+    import pty
+
+    cmd = [sys.executable, "-m", "authoring", "build", "--no-cache", str(folder), "-o", str(out)]
+    if not terminal:
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    leader, follower = pty.openpty()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=follower, check=True)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the terminal is closed and drained
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode()
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    folder = _many_modules(tmp_path / "many", 24)
+    on_terminal = _build_stderr(folder, tmp_path / "a.mcpkg", terminal=True)
+    assert "rendering" in on_terminal and "100%" in on_terminal
+    piped = _build_stderr(folder, tmp_path / "b.mcpkg", terminal=False)
+    assert "rendering" not in piped and piped == ""

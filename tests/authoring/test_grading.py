@@ -264,8 +264,8 @@ def test_numeric_bounds_survive_float_rounding():
 
 def test_numeric_feedback_and_selection():
     q = gen_numeric(default_feedback_md="Pi is about 3.14.")
-    near = grade(q, "3,141")
-    assert near.feedback_md == ("Close enough.",) and near.selected == ("3.141",)
+    near = grade(q, "3,1416")
+    assert near.feedback_md == ("Close enough.",) and near.selected == ("3.1416",)
     far = grade(q, "42")
     assert far.feedback_md == ("Pi is about 3.14.",) and far.selected == ("42",)
 
@@ -273,6 +273,15 @@ def test_numeric_feedback_and_selection():
 def test_numeric_text_that_is_not_a_number_is_refused_with_a_message():
     result = grade(gen_numeric(), "three")
     assert result.fraction == 0.0 and "not a number" in result.error
+
+
+def test_numeric_comma_before_three_digits_is_ambiguous_and_the_learner_is_told():
+    q = Question(id="n", kind=Kind.NUMERIC, stem_md="?", numeric=(NumericAnswer(1000, 1000),))
+    result = grade(q, "1,000")
+    assert result.fraction == 0.0
+    assert result.error == "'1,000' could mean 1000 or 1.000: write 1000, or 1.000 with a point"
+    assert grade(q, "1000").correct and grade(q, "1 000").correct
+    assert grade(gen_numeric(), "3,14").correct  # a decimal comma still works
 
 
 def test_numeric_blank_answer_is_wrong_not_malformed():
@@ -302,7 +311,9 @@ def test_numeric_thousands_separated_by_spaces():
         ("1 000", 1000.0),
         ("12 345,5", 12345.5),
         ("1 000 000", 1e6),
-        ("1,000", 1.0),
+        ("1,5", 1.5),
+        ("0,125", 0.125),
+        ("1,0000", 1.0),
         ("３", 3.0),
     ],
 )
@@ -317,6 +328,8 @@ def test_parse_number_accepts(text, value):
         " ",
         "abc",
         "1,000.5",
+        "1,000",
+        "-12,345",
         "1.000,5",
         "1,2,3",
         "1 00",

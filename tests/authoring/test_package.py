@@ -116,3 +116,26 @@ def test_output_to_a_folder_that_does_not_exist_yet(course: Path, tmp_path: Path
     assert result.path == tmp_path / "new-folder" / "intro-course-0.1.0.mcpkg"
     again = build_package(course, tmp_path / "other")
     assert again.path == tmp_path / "other" / "intro-course-0.1.0.mcpkg"
+
+
+def test_a_large_course_built_on_every_core_gives_the_same_bytes(tmp_path: Path) -> None:
+    course = tmp_path / "large"
+    (course / "modules").mkdir(parents=True)
+    names = [f"modules/m{n:02d}.md" for n in range(60)]
+    for n, name in enumerate(names):
+        (course / name).write_text(
+            f"---\nid: m{n:02d}\ntitle: Module {n}\n---\n# Module {n}\n\nText with **bold** and a"
+            f" [link](https://example.org/{n}).\n\n```quiz id=q{n} points=2\n? Pick {n}.\n"
+            f"(x) {n}\n( ) {n + 1}  # No.\n```\n",
+            "utf-8",
+        )
+    listed = "".join(f"  - {name}\n" for name in names)
+    (course / "course.yml").write_text(
+        f"id: large\ntitle: Large\nversion: 1.0.0\nlanguage: en\nmodules:\n{listed}", "utf-8"
+    )
+    one = build_package(course, tmp_path / "one.mcpkg", jobs=1, cache=False)
+    two = build_package(course, tmp_path / "two.mcpkg", jobs=2, cache=False)
+    assert one.ok and two.ok and one.rendered_count == two.rendered_count == 60
+    assert (tmp_path / "one.mcpkg").read_bytes() == (tmp_path / "two.mcpkg").read_bytes()
+    public = json.loads(zipfile.ZipFile(tmp_path / "two.mcpkg").read("public/questions.json"))
+    assert sorted(public) == sorted(f"q{n}" for n in range(60))

@@ -23,8 +23,14 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs with outbound connections and DNS failing: nothing may need them."""
+def no_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Core tests run with outbound connections and DNS failing: nothing may need them.
+
+    Feature tests (those using the ``app`` or ``dev_lms`` fixtures) talk to real PostgreSQL,
+    Redis and live servers on loopback, so they keep the network.
+    """
+    if {"app", "dev_lms", "dev_lms_storage"} & set(request.fixturenames):
+        return
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise OSError("network access is disabled in the credentials tests")

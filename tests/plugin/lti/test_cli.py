@@ -63,12 +63,12 @@ def test_platform_add_prints_the_urls(cli: Any) -> None:
 
 def test_platform_add_json_and_disable(cli: Any) -> None:
     result = cli(*ADD, "--json")
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["tool"]["launch"] == "http://localhost:5000/lti/launch"
     assert data["tool"]["deep_link"] == "http://localhost:5000/lti/deeplink"
     assert data["registration"]["deployments"] == [{"deployment_id": "1", "status": "active"}]
     assert cli("platform", "disable", "http://127.0.0.1:8080", "B5JoAQtYp4snAaE").exit_code == 0
-    [listed] = json.loads(cli("platform", "list", "--json").output)
+    [listed] = json.loads(cli("platform", "list", "--json").stdout)
     assert listed["active"] is False
     missing = cli("platform", "disable", "http://nowhere", "x")
     assert missing.exit_code != 0 and "no registration" in missing.output
@@ -83,9 +83,9 @@ def test_bad_url_is_reported(cli: Any) -> None:
 
 def test_keys_rotate_and_list(cli: Any) -> None:
     first = cli("keys", "rotate")
-    assert first.exit_code == 0 and first.output.startswith("new current key ")
+    assert first.exit_code == 0 and first.stdout.startswith("new current key ")
     second = cli("keys", "rotate")
-    listing = cli("keys", "list").output.splitlines()
+    listing = cli("keys", "list").stdout.splitlines()
     assert len(listing) == 2
-    assert second.output.split()[-1] in listing[0] and "current" in listing[0]
+    assert second.stdout.split()[-1] in listing[0] and "current" in listing[0]
     assert "published until" in listing[1]

@@ -93,22 +93,31 @@ def test_data_is_not_invented_when_the_platform_sent_none(app: Any, client: Any,
     assert claims[DL + "msg"] == "No activity was placed."
 
 
-def test_registered_items_replace_the_sample(app: Any, client: Any, platform: Any) -> None:
+def test_registered_items_join_the_catalog(app: Any, client: Any, platform: Any,
+                                          tmp_path: Path) -> None:
+    """The picker lists the catalog's courses and modules and any other registered source;
+    the sample activity is only offered while nothing is published."""
+    from tests.plugin.catalog.helpers import publish_bytes, tiny_package
+
     def items(ctx: Any) -> list[DeepLinkItem]:
         return [DeepLinkItem(id=f"m{n}", title=f"Module {n}", url=f"{TARGET}?module={n}",
                              custom={"module": str(n)},
                              line_item=LineItemSpec(score_maximum=5 * n, tag="quiz"))
                 for n in (1, 2)]
 
+    publish_bytes(app, tiny_package(tmp_path))
     register_deep_link_items(items)
     try:
         location, _ = _open_picker(client, platform)
         page = client.get(location).get_data(as_text=True)
-        assert "Module 2" in page and "sample" not in page
-        _, token = _respond(client, location, "m1", "m2", "forged-id")
+        assert "Module 2" in page and "The median" in page
+        assert "microcred sample activity" not in page
+        _, token = _respond(client, location, "m1", "m2", "module:tiny-stats/01-mean",
+                            "forged-id")
         claims = _verify(app, client, token)
-        assert [i["title"] for i in claims[DL + "content_items"]] == ["Module 1", "Module 2"]
-        assert claims[DL + "content_items"][1]["lineItem"] == {"scoreMaximum": 10, "tag": "quiz"}
+        assert [i["title"] for i in claims[DL + "content_items"]] == [
+            "The mean", "Module 1", "Module 2"]
+        assert claims[DL + "content_items"][2]["lineItem"] == {"scoreMaximum": 10, "tag": "quiz"}
     finally:
         unregister_deep_link_items(items)
 

@@ -1,0 +1,139 @@
+"""Who may use the registrar area: a local account with the registrar role, or an LTI launch
+holding a role an admin mapped to registrar (institution or context role, full URI).
+
+A launch's roles are matched once, when the launch completes, and the grant is kept in the
+shared store next to the launch for the session's life.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+import jwt
+import sqlalchemy as sa
+from flask import has_request_context, redirect, request, url_for
+
+from ..admin.auth import current_admin
+from ..errors import AccessDenied, ValidationError
+from ..extensions import csrf, db
+from ..lti.context import ROLES, LaunchContext
+from ..lti.roles import parse_role
+from ..lti.session import get_launch, session_ttl
+from ..web import get_store
+from .models import RegistrarRole
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Registrar:
+    """The person using the registrar area; `actor` is what the decision log records."""
+
+    actor: str
+    name: str
+    via: str  # "account" or "lti"
+
+
+def _grant_key(launch_id: str) -> str:
+    return f"registrar:launch:{launch_id}"
+
+
+def mapped_roles() -> list[RegistrarRole]:
+    """Every LTI role mapped to registrar, by role."""
+    return list(db.session.scalars(sa.select(RegistrarRole).order_by(RegistrarRole.role)))
+
+
+def map_role(role: str, by: str) -> RegistrarRole:
+    """Map an LTI role (full URI) to registrar; a role already mapped is returned as it is."""
+    role = role.strip()
+    parsed = parse_role(role)
+    if parsed is None or "/" not in role:
+        raise ValidationError(
+            "Give the full LTI role URI, e.g. "
+            "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Staff"
+        )
+    existing = db.session.scalar(sa.select(RegistrarRole).where(RegistrarRole.role == role))
+    if existing is not None:
+        return existing
+    row = RegistrarRole(role=role, created_by=by)
+    db.session.add(row)
+    db.session.flush()
+    log.info("LTI role %s mapped to registrar by %s", role, by)
+    return row
+
+
+def unmap_role(role_id: int) -> None:
+    """Remove a role mapping (sessions granted earlier end with their launch)."""
+    row = db.session.get(RegistrarRole, role_id)
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()
+
+
+def launch_roles() -> list[str]:
+    """The roles claim of the launch being completed in this request.
+
+    Only called from the launch_completed signal, inside the request whose id_token was just
+    validated, so reading the payload again without re-checking the signature is safe.
+    """
+    if not has_request_context():
+        return []
+    token = request.form.get("id_token", "")
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return []
+    roles = claims.get(ROLES)
+    return [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
+
+
+def grant_from_launch(context: LaunchContext) -> bool:
+    """Give this launch's session registrar access when one of its roles is mapped."""
+    held = set(launch_roles())
+    if not held:
+        return False
+    mapped = {r.role for r in mapped_roles()}
+    if not held & mapped:
+        return False
+    get_store().set(_grant_key(context.launch_id), "1", session_ttl())
+    log.info("launch %s may use the registrar area", context.launch_id)
+    return True
+
+
+def current_registrar() -> Registrar | None:
+    """The registrar of this request, or None."""
+    user = current_admin()
+    if user is not None and user.has_role("registrar"):
+        return Registrar(f"account:{user.username}", user.username, "account")
+    ctx = get_launch()
+    if ctx is not None and get_store().get(_grant_key(ctx.launch_id)) is not None:
+        name = ctx.name or ctx.sub
+        return Registrar(f"lti:{ctx.issuer}|{ctx.sub}", name, "lti")
+    return None
+
+
+def require_registrar(view: F) -> F:
+    """Guard a registrar view: anonymous visitors go to sign-in, anyone else gets 403.
+
+    State-changing requests from an account carry Flask-WTF's CSRF token; from an LMS launch
+    they carry the session token itself (as every launched page does), which is CSRF-proof.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        who = current_registrar()
+        if who is None:
+            anonymous = current_admin() is None and get_launch() is None
+            if anonymous and request.method == "GET":
+                return redirect(url_for("admin.sign_in"))
+            raise AccessDenied("The registrar area is for registrars.")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and who.via == "account":
+            csrf.protect()
+        return view(*args, **kwargs)
+
+    return csrf.exempt(wrapper)  # type: ignore[no-any-return]

@@ -1,0 +1,202 @@
+"""Launch benchmark: N full LTI launches (login, launch, first page) against the tool under
+gunicorn with 2 workers on PostgreSQL and Redis, driven by launch_bench.py (the platform side,
+with its own signing key and JWKS server).
+
+Prints launches/s, p50/p95 latency, errors and the tool's CPU ms per launch (from /proc of the
+gunicorn master and workers). Asserts nothing about time. Targets (issue 3): 0 errors and
+<= 3 ms of tool CPU per launch.
+
+    python -m tests.benchmarks.bench_launch [--quick] [--launches N] [--users U]
+
+PostgreSQL and Redis come from MICROCRED_BENCH_POSTGRES_URL / MICROCRED_BENCH_REDIS_URL (else
+MICROCRED_TEST_*, else the local defaults); without them the script says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script by run_all.py
+    sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks import launch_bench  # noqa: E402
+
+TARGET_CPU_MS = 3.0
+CLIENT_ID = "bench-client"
+DEPLOYMENT_ID = "bench-deployment"
+DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _service_urls() -> tuple[str, str]:
+    pg = (os.environ.get("MICROCRED_BENCH_POSTGRES_URL")
+          or os.environ.get("MICROCRED_TEST_POSTGRES_URL") or DEFAULT_PG)
+    if pg.startswith("postgresql://"):
+        pg = "postgresql+psycopg2://" + pg[len("postgresql://"):]
+    redis_url = (os.environ.get("MICROCRED_BENCH_REDIS_URL")
+                 or os.environ.get("MICROCRED_TEST_REDIS_URL") or DEFAULT_REDIS)
+    return pg, redis_url
+
+
+@contextmanager
+def bench_database(admin_url: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database, dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"microcred_bench_{secrets.token_hex(5)}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def prepare(env: dict[str, str], jwks_port: int) -> None:
+    """Migrate, make the tool key, register the driver as a platform."""
+    from flask_migrate import upgrade
+
+    from plugin import create_app
+    from plugin.extensions import db
+    from plugin.lti import services
+    from plugin.lti.keys import current_tool_key
+
+    app = create_app({k: v for k, v in env.items() if k != "MICROCRED_INSTANCE"}
+                     | {"INSTANCE_PATH": env["MICROCRED_INSTANCE"]})
+    platform = f"http://127.0.0.1:{jwks_port}"
+    with app.app_context():
+        upgrade()
+        current_tool_key()
+        services.create_registration(
+            issuer=platform, client_id=CLIENT_ID, name="launch bench", product="generic",
+            auth_login_url=f"{platform}/auth", auth_token_url=f"{platform}/token",
+            key_set_url=f"{platform}/jwks.json", deployment_ids=[DEPLOYMENT_ID],
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+    """The tool under gunicorn (sync workers), until the block ends."""
+    exe = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    process = subprocess.Popen(
+        [exe, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         "plugin:create_app()"], cwd=ROOT, env={**os.environ, **env})
+    try:
+        _wait_up(f"http://127.0.0.1:{port}/lti/jwks", process)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    import requests
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=10).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def run(launches: int, warmup: int, users: int, workers: int) -> dict[str, Any]:
+    """Set up, run the driver, tear down; return the driver's JSON result."""
+    pg, redis_url = _service_urls()
+    port, jwks_port = free_port(), free_port()
+    tool = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="microcred-bench-") as tmp, bench_database(pg) as db:
+        env = {"DATABASE_URL": db, "REDIS_URL": redis_url, "PUBLIC_URL": tool,
+               "SECRET_KEY": secrets.token_urlsafe(48), "MICROCRED_ENV": "development",
+               "MICROCRED_INSTANCE": tmp, "START_WORKER": "false",
+               # every simulated browser comes from 127.0.0.1: per-address limits would refuse
+               "RATE_LIMITS_ENABLED": "false"}
+        prepare(env, jwks_port)
+        out = Path(tmp) / "result.json"
+        with gunicorn(env, port, workers) as server:
+            launch_bench.main([
+                "--login-url", f"{tool}/lti/login", "--launch-url", f"{tool}/lti/launch",
+                "--target-link-uri", f"{tool}/lti/launch?target=home",
+                "--client-id", CLIENT_ID, "--deployment-id", DEPLOYMENT_ID,
+                "--jwks-port", str(jwks_port), "--users", str(users),
+                "--launches", str(launches), "--warmup", str(warmup),
+                "--pids", str(server.pid), "--expect-text", "Welcome",
+                "--label", f"microcred gunicorn -w {workers}", "--json", str(out),
+            ])
+        return dict(json.loads(out.read_text()))
+
+
+def summary(result: dict[str, Any]) -> list[str]:
+    """The figures issue 3 asks for, one per line."""
+    flow = result.get("latency_flow") or {}
+    cpu = (result.get("tool_cpu") or {}).get("cpu_ms_per_launch")
+    return [
+        f"launches/s            {result.get('launches_per_s')}",
+        f"latency p50 / p95     {flow.get('p50_ms')} ms / {flow.get('p95_ms')} ms",
+        f"errors                {result.get('errors')} of {result.get('attempted')}",
+        f"tool CPU per launch   {cpu} ms (target <= {TARGET_CPU_MS} ms)",
+        f"JWKS fetches/attempt  {result.get('jwks_fetches_per_attempt')}",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures; exit 1 on launch errors."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100 launches (development)")
+    parser.add_argument("--launches", type=int, help="measured launches (default 1000)")
+    parser.add_argument("--warmup", type=int, help="unmeasured launches first (default 100)")
+    parser.add_argument("--users", type=int, default=4, help="concurrent simulated browsers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args(argv)
+    launches = args.launches or (100 if args.quick else 1000)
+    warmup = args.warmup if args.warmup is not None else (20 if args.quick else 100)
+    try:
+        result = run(launches, warmup, args.users, args.workers)
+    except Exception as exc:  # PostgreSQL or Redis missing: say so, do not fail `make bench`
+        import sqlalchemy as sa
+
+        if isinstance(exc, sa.exc.OperationalError):
+            print(f"skipped: PostgreSQL is not reachable ({exc.__class__.__name__})")
+            return 0
+        raise
+    print("\n== bench_launch (gunicorn, PostgreSQL, Redis)")
+    for line in summary(result):
+        print("  " + line)
+    return 1 if result.get("errors") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The one way tests drive a real browser: Debian's chromium through Playwright, plus axe-core.
+
+Use the `browser_page` fixture (tests/conftest.py) or `open_browser()` directly:
+
+    def test_something(browser_page: Page) -> None:
+        browser_page.goto(url)
+        assert_accessible(browser_page, "the module page")
+
+A missing chromium skips the test on a developer machine and fails it when
+MICROCRED_REQUIRE_BROWSER=1 (CI), so nothing is skipped silently there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+REQUIRE_BROWSER = os.environ.get("MICROCRED_REQUIRE_BROWSER", "") == "1" or (
+    os.environ.get("MICROCRED_REQUIRE_SERVICES", "") == "1"
+)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# What a browser that blocks third-party cookies does to an LMS iframe.
+BLOCK_THIRD_PARTY_COOKIES = ["--test-third-party-cookie-phaseout"]
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def chromium_path() -> str:
+    """Debian's chromium, or skip (fail under MICROCRED_REQUIRE_BROWSER=1)."""
+    path = (
+        os.environ.get("MICROCRED_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+    if not path or not os.path.exists(path):
+        if REQUIRE_BROWSER:
+            pytest.fail("MICROCRED_REQUIRE_BROWSER=1 but Debian's chromium is not installed")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return path
+
+
+@contextmanager
+def open_browser(*, block_third_party_cookies: bool = False) -> Iterator[Any]:
+    """A fresh persistent chromium context (its own --user-data-dir); yields the context."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    args = [flag for flag in CHROMIUM_FLAGS if flag != "--headless"]  # headless=True adds it
+    if block_third_party_cookies:
+        args += BLOCK_THIRD_PARTY_COOKIES
+    with tempfile.TemporaryDirectory(prefix="microcred-chromium-") as profile:
+        with sync_playwright() as pw:
+            context = pw.chromium.launch_persistent_context(
+                profile,
+                executable_path=executable,
+                headless=True,
+                args=args,
+            )
+            context.set_default_timeout(15_000)
+            try:
+                yield context
+            finally:
+                context.close()
+
+
+def assert_accessible(page: Any, what: str = "") -> None:
+    """axe-core finds no WCAG 2.1 A/AA violation on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG_AA)
+    assert results.violations_count == 0, f"{what or page.url}\n{results.generate_report()}"
+
+
+@pytest.fixture
+def browser_context() -> Iterator[Any]:
+    with open_browser() as context:
+        yield context
+
+
+@pytest.fixture
+def browser_page(browser_context: Any) -> Any:
+    pages = browser_context.pages
+    return pages[0] if pages else browser_context.new_page()

@@ -1,0 +1,121 @@
+"""A student launch in Debian's chromium: the dev LMS course page (http://127.0.0.1) frames the
+tool (http://localhost), a cross-site iframe as in a real LMS. The launch works with third-party
+cookies allowed and blocked (state kept in Platform Storage, session token in the URL), the
+pages pass axe (WCAG 2.1 AA), and the keyboard reaches the tool's content from the LMS page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask, make_response, request
+
+from tests.browser import assert_accessible, open_browser
+from tests.servers import live_server
+
+pytestmark = pytest.mark.browser
+
+TOOL_FRAME = "iframe.tool-frame"
+#: Tab presses allowed to get from the top of the LMS page into the tool's content.
+MAX_TABS = 15
+#: A launch is five page loads across two servers: allow for a machine busy with other work.
+LAUNCH_TIMEOUT = 45_000
+
+
+def _launch(page: Any, dev_lms: Any, placement_id: str) -> Any:
+    """Grace opens the placement on the course page; returns the tool's frame once it shows."""
+    page.goto(f"{dev_lms.lms_url}/?as=grace")
+    page.get_by_role("link", name="Module 1").click()
+    page.wait_for_url(f"**/launch/{placement_id}?as=grace", timeout=LAUNCH_TIMEOUT)
+    frame = page.frame_locator(TOOL_FRAME)
+    frame.get_by_role("heading", name="Welcome, Grace Hopper").wait_for(timeout=LAUNCH_TIMEOUT)
+    return frame
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("blocked", [False, True], ids=["cookies-allowed", "cookies-blocked"])
+def test_student_launch_inside_the_lms_iframe(dev_lms_storage: Any, blocked: bool) -> None:
+    placement = dev_lms_storage.place("Module 1")
+    with open_browser(block_third_party_cookies=blocked) as context:
+        page = context.new_page()
+        frame = _launch(page, dev_lms_storage, placement.id)
+        assert "Foundations of Data Literacy" in frame.locator("main").inner_text()
+        tool_frame = next(f for f in page.frames if f.url.startswith(dev_lms_storage.tool_url))
+        assert "mc_session=" in tool_frame.url  # the session needs no cookie
+        assert_accessible(page, "the dev LMS launch page around the tool")
+
+        # The tool page alone (what "Open in a new window" shows) passes axe too.
+        alone = context.new_page()
+        alone.goto(tool_frame.url)
+        alone.get_by_role("heading", name="Welcome, Grace Hopper").wait_for()
+        assert_accessible(alone, "the tool's page after a launch")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_keyboard_reaches_the_tool_content_from_the_lms_page(dev_lms_storage: Any) -> None:
+    placement = dev_lms_storage.place("Module 1")
+    with open_browser(block_third_party_cookies=True) as context:
+        page = context.new_page()
+        _launch(page, dev_lms_storage, placement.id)
+        page.locator("body").focus()
+        tool_frame = next(f for f in page.frames if f.url.startswith(dev_lms_storage.tool_url))
+        focused = ""
+        for _ in range(MAX_TABS):
+            page.keyboard.press("Tab")
+            focused = tool_frame.evaluate(
+                "document.hasFocus() ? (document.activeElement.textContent || '').trim() : ''"
+            )
+            if focused:
+                break
+        assert focused == "Skip to content", "Tab never entered the tool's frame"
+        page.keyboard.press("Enter")
+        assert tool_frame.evaluate("document.activeElement.id") == "main"
+        assert "Welcome, Grace Hopper" in tool_frame.evaluate("document.activeElement.innerText")
+
+
+def _cookie_probe() -> Flask:
+    app = Flask("cookie_probe")
+
+    @app.get("/top")
+    def top() -> str:
+        return (
+            f'<!doctype html><html lang="en"><head><title>top</title></head><body>'
+            f'<iframe title="probe" src="{request.args["frame"]}/set"></iframe></body></html>'
+        )
+
+    @app.get("/set")
+    def set_cookies() -> Any:
+        response = make_response(
+            '<!doctype html><html lang="en"><head><title>set</title></head>'
+            '<body><a id="next" href="/echo">next</a></body></html>'
+        )
+        response.headers.add("Set-Cookie", "plain=1; Secure; SameSite=None; Path=/")
+        response.headers.add(
+            "Set-Cookie", "partitioned=1; Secure; SameSite=None; Path=/; Partitioned"
+        )
+        return response
+
+    @app.get("/echo")
+    def echo() -> str:
+        return (
+            '<!doctype html><html lang="en"><head><title>echo</title></head><body>'
+            f'<p id="got">{" ".join(sorted(request.cookies))}</p></body></html>'
+        )
+
+    return app
+
+
+def test_the_blocked_browser_really_drops_third_party_cookies() -> None:
+    """The condition the cookies-blocked launch relies on: in the LMS's iframe, an unpartitioned
+    SameSite=None cookie of the tool does not come back, a Partitioned one does."""
+    app = _cookie_probe()
+    with (
+        live_server(app, public_host="127.0.0.1") as top,
+        live_server(app, public_host="localhost") as framed,
+        open_browser(block_third_party_cookies=True) as context,
+    ):
+        page = context.new_page()
+        page.goto(f"{top.url}/top?frame={framed.url}")
+        frame = page.frame_locator("iframe")
+        frame.locator("#next").click()
+        assert frame.locator("#got").inner_text() == "partitioned"
