@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -208,6 +208,24 @@ def _render_job(args: tuple[Module, bool, bool]) -> tuple[ModuleRender | None, M
     return body, questions
 
 
+def prerender_module(disk: Path | None, module: Module) -> dict[str, ModuleRender]:
+    """A cold build's render of one module, run by the loader right where the module was parsed:
+    body and questions by their cache keys (`render_course(ready=...)` takes them). What the disk
+    cache `disk` already holds is left for `render_course` to read."""
+    keys = (_cache_key("body", module.source_hash), _cache_key("questions", module.source_hash))
+    if disk is not None and all((disk / f"{key}.json").is_file() for key in keys):
+        return {}
+    body, questions = _render_job((module, True, True))
+    assert body is not None and questions is not None
+    return {keys[0]: body, keys[1]: questions}
+
+
+def prepare_workers() -> None:
+    """What processes forked for rendering should inherit: the Markdown engine, the cache key."""
+    warm_renderer()
+    _renderer_version()
+
+
 def open_cache(folder: Path, cache_dir: Path | bool | None, memory: bool = False) -> RenderCache:
     """`cache_dir=True`: `<folder>/.microcred-cache/render`; False or None: no disk cache."""
     disk = folder / CACHE_DIRNAME / "render" if cache_dir is True else (cache_dir or None)
@@ -251,8 +269,15 @@ def render_course(
     with_questions: bool,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    ready: Mapping[str, ModuleRender] | None = None,
+    ready_reported: bool = False,
 ) -> None:
-    """Render what the cache does not hold yet, on every core for many modules; add diagnostics."""
+    """Render what the cache does not hold yet, on every core for many modules; add diagnostics.
+
+    `ready` (cache key -> render) holds what was rendered already, as the modules were parsed
+    (`prerender_module`): counted and cached as rendered here, never rendered twice;
+    `ready_reported`: `progress` was told about those already, as they were rendered.
+    """
     course = result.course
     assert course is not None
     # (module, body key or None when cached, questions key or None when cached or not wanted)
@@ -274,12 +299,25 @@ def render_course(
         elif progress:
             progress(1)
 
-    jobs_args = [(m, bk is not None, qk is not None) for m, bk, qk in pending]
+    ready = ready or {}
+    outputs: dict[int, tuple[ModuleRender | None, ModuleRender | None]] = {}
+    for index, (_module, bk, qk) in enumerate(pending):
+        body, questions = ready.get(bk or ""), ready.get(qk or "")
+        if (bk is None or body is not None) and (qk is None or questions is not None):
+            outputs[index] = (body, questions)
+            if progress and not ready_reported:
+                progress(1)
+    todo = [index for index in range(len(pending)) if index not in outputs]
+    jobs_args = [
+        (m, bk is not None, qk is not None) for m, bk, qk in map(pending.__getitem__, todo)
+    ]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if len(pending) < PARALLEL_THRESHOLD:
+    if len(todo) < PARALLEL_THRESHOLD:
         workers = 1
-    outputs = run_shared(_render_job, jobs_args, workers, before_fork=warm_renderer, done=progress)
-    for (module, wanted_body, wanted_q), (body, questions) in zip(pending, outputs, strict=True):
+    done = run_shared(_render_job, jobs_args, workers, before_fork=warm_renderer, done=progress)
+    outputs.update(zip(todo, done, strict=True))
+    for index, (module, wanted_body, wanted_q) in enumerate(pending):
+        body, questions = outputs[index]
         if body is not None and wanted_body is not None:
             cache.put(wanted_body, body)
             result.renders[module.id] = body

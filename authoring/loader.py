@@ -35,6 +35,8 @@ T = TypeVar("T", Module, Bank)
 
 #: Below this many module files to parse, one process is faster than several.
 PARALLEL_FILES = 48
+#: ... and with `after_parse` work (rendering) to do as well.
+PARALLEL_WITH_WORK = 24
 
 
 def load_course(folder: str | Path) -> tuple[Course | None, list[Diagnostic]]:
@@ -74,6 +76,13 @@ class CourseLoader:
         self._changed: set[str] | None = None
         self._fresh: set[str] = set()  # parsed in this load by `_parse_many`
         self._listed: set[str] = set()  # the module and bank files of this load
+        # A cold build's own work per module, run where the module was parsed (so a module is
+        # sent between processes once): `after_parse(module)` in the worker, its results in
+        # `extras` by file; `before_fork` sets up what the workers inherit.
+        self.after_parse: Callable[[Module], Any] | None = None
+        self.before_fork: Callable[[], object] | None = None
+        self.progress: Callable[[int], None] | None = None  # told as parsed files come back
+        self.extras: dict[str, Any] = {}
 
     def load(self) -> tuple[Course | None, list[Diagnostic]]:
         """Load every file afresh."""
@@ -196,26 +205,38 @@ class CourseLoader:
     def _parse_many(
         self, rels: list[str], banks: dict[str, Bank], depends: tuple[str, ...]
     ) -> None:
-        """Parse many module files on `jobs` processes (a cold load of a large course)."""
-        if self.jobs < 2 or len(rels) < PARALLEL_FILES:
+        """Parse many module files on `jobs` processes (a cold load of a large course), running
+        `after_parse` on each module there too."""
+        self.extras = {}
+        least = PARALLEL_FILES if self.after_parse is None else PARALLEL_WITH_WORK
+        if self.jobs < 2 or len(rels) < least:
             return
-        job = partial(_parse_module_file, self.root, banks, depends)
-        for rel, entry in zip(rels, run_shared(job, rels, self.jobs), strict=True):
+        job = partial(_parse_module_file, self.root, banks, depends, self.after_parse)
+        done = run_shared(job, rels, self.jobs, before_fork=self.before_fork, done=self.progress)
+        for rel, (entry, extra) in zip(rels, done, strict=True):
             if entry is not None:  # an unreadable file is read (and reported) by `_file`
                 self._files[rel] = entry
                 self._fresh.add(rel)
                 self.parsed.append(rel)
+                if extra is not None:
+                    self.extras[rel] = extra
 
 
 def _parse_module_file(
-    root: Path, banks: dict[str, Bank], depends: tuple[str, ...], rel: str
-) -> _Parsed[Module] | None:
-    """Read and parse one module file (in a worker process); None when it cannot be read."""
+    root: Path,
+    banks: dict[str, Bank],
+    depends: tuple[str, ...],
+    after_parse: Callable[[Module], Any] | None,
+    rel: str,
+) -> tuple[_Parsed[Module] | None, Any]:
+    """Read and parse one module file (in a worker process), then run `after_parse` on the
+    module; (None, None) when the file cannot be read."""
     bag = DiagnosticBag()
     data = read_bytes(root / rel, rel, bag)
     if data is None:
-        return None
+        return None, None
     file = text_file(data, rel, bag)
     sources = SourceMap()
     module = parse_module(file, bag, sources, banks) if file is not None else None
-    return _Parsed(hashlib.sha256(data).hexdigest(), depends, module, bag.items, sources)
+    extra = after_parse(module) if after_parse is not None and module is not None else None
+    return _Parsed(hashlib.sha256(data).hexdigest(), depends, module, bag.items, sources), extra

@@ -16,11 +16,19 @@ import struct
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .check import CheckResult, ModuleRender, finish_diagnostics, open_cache, render_course
+from .check import (
+    CheckResult,
+    ModuleRender,
+    finish_diagnostics,
+    open_cache,
+    prepare_workers,
+    prerender_module,
+    render_course,
+)
 from .diagnostics import Diagnostic
 from .loader import CourseLoader
 from .model import FORMAT_VERSION, Course, Module, Question
@@ -185,6 +193,12 @@ _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1  # 1980-01-01 00:00:00
 _MODE = 0o100644 << 16
 
 
+def _deflate(data: bytes) -> tuple[bytes, int]:
+    """Raw deflate (level 6, as every package so far) and CRC-32 of one entry."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(), zlib.crc32(data)
+
+
 def write_zip(
     entries: Mapping[str, bytes],
     cache: dict[str, tuple[bytes, int]] | None = None,
@@ -198,17 +212,18 @@ def write_zip(
     """
     cache = {} if cache is None else cache
     digests = {} if digests is None else digests
+    keys = {
+        name: digests.get(name) or hashlib.sha256(data).hexdigest()
+        for name, data in entries.items()
+    }
+    for name, data in entries.items():
+        if keys[name] not in cache:
+            cache[keys[name]] = _deflate(data)
     out = io.BytesIO()
     central: list[bytes] = []
     for name in sorted(entries):
         data = entries[name]
-        key = digests.get(name) or hashlib.sha256(data).hexdigest()
-        hit = cache.get(key)
-        if hit is None:
-            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-            hit = (packer.compress(data) + packer.flush(), zlib.crc32(data))
-            cache[key] = hit
-        packed, crc = hit
+        packed, crc = cache[keys[name]]
         raw_name = name.encode("utf-8")
         flags = 0 if raw_name.isascii() else 0x800
         offset = out.tell()
@@ -289,6 +304,31 @@ class Builder:
         self._loaded = True
         return self._loader.load()
 
+    def _load_and_render(
+        self, changed: Iterable[str | Path] | None, progress: Callable[[int], None] | None
+    ) -> tuple[Course | None, list[Diagnostic], dict[str, ModuleRender]]:
+        """`load`; the first time, each module is also rendered by the process that parsed it
+        (a cold build of a large course: one pass over both cores, nothing sent twice).
+
+        Without a disk cache every module parsed there is rendered there, so `progress` is told
+        as they come back (with one, `render_course` tells it, cached modules included).
+        """
+        if self._loaded:
+            return (*self.load(changed), {})
+        loader = self._loader
+        loader.after_parse = partial(prerender_module, self.cache.folder)
+        loader.before_fork = prepare_workers
+        loader.progress = progress if self.cache.folder is None else None
+        try:
+            course, diags = self.load(changed)
+            ready: dict[str, ModuleRender] = {}
+            for renders in loader.extras.values():
+                ready.update(renders)
+            return course, diags, ready
+        finally:
+            loader.after_parse = loader.before_fork = loader.progress = None
+            loader.extras = {}
+
     def build(
         self,
         out: str | Path | None = None,
@@ -302,12 +342,19 @@ class Builder:
         `changed` (paths) tells a rebuild which files changed (a file watcher knows); None
         compares every file with the last build.
         """
-        course, diags = self.load(changed)
+        course, diags, ready = self._load_and_render(changed, progress)
         checked = CheckResult(course, list(diags))
         if course is not None:
             render_course(
-                checked, self.cache, with_questions=True, jobs=self.jobs, progress=progress
+                checked,
+                self.cache,
+                with_questions=True,
+                jobs=self.jobs,
+                progress=progress,
+                ready=ready,
+                ready_reported=self.cache.folder is None,
             )
+        del ready
         checked.diagnostics = finish_diagnostics(checked.diagnostics, strict)
         if course is None or not checked.ok:
             return BuildResult(None, checked.diagnostics, rendered_count=checked.rendered_count)

@@ -38,6 +38,7 @@ from pymdownx.superfences import SuperFencesCodeExtension
 from authoring import a11y
 from authoring.diagnostics import CODES, Diagnostic, sort_diagnostics
 from authoring.mdext.admonitions import AdmonitionExtension
+from authoring.mdext.fastcore import FastMarkdown
 from authoring.mdext.fastinline import FastInlineExtension
 from authoring.mdext.mathblocks import MathExtension
 from authoring.mdext.media import MediaExtension
@@ -93,7 +94,7 @@ class _Engine:
         self.math = MathExtension()
         self.media = MediaExtension(video_hosts=VIDEO_HOSTS)
         self.quiz = QuizFenceExtension()
-        self.md = Markdown(
+        self.md = FastMarkdown(
             # instances, not names: a name makes Markdown scan every installed package's entry
             # points, which costs a build more than rendering ten modules
             extensions=[

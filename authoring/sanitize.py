@@ -275,17 +275,15 @@ def _plainly_allowed(html: str) -> bool:
     A quick regex pass for the common case (Markdown's own output); anything unusual is left to
     the full scanner. It only decides whether to report: nh3 cleans either way.
     """
-    tags = 0
-    for m in _SIMPLE_TAG_RE.finditer(html):
-        tags += 1
-        tag = m[2]
+    found = _SIMPLE_TAG_RE.findall(html)  # (slash, name, attributes) per tag
+    for closing, tag, attributes in set(found):  # each distinct tag once: most repeat
         if tag not in ALLOWED_TAGS:
             return False
-        if m[1] or not m[3]:
+        if closing or not attributes:
             continue
-        if not _attributes_plain(tag, m[3]):
+        if not _attributes_plain(tag, attributes):
             return False
-    return tags == html.count("<")
+    return len(found) == html.count("<")
 
 
 @lru_cache(maxsize=4096)

@@ -6,7 +6,7 @@ The mapping is explicit (no pickle): what the server reads back is exactly what 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from typing import Any
@@ -34,7 +34,7 @@ _NESTED: dict[str, type] = {
 
 
 _PLAIN = (str, int, float, bool, type(None))
-_FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass -> the field names written
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}  # type -> how to_data turns it to data
 
 
 def to_data(value: Any) -> Any:
@@ -42,18 +42,24 @@ def to_data(value: Any) -> Any:
     cls = type(value)
     if cls in _PLAIN:
         return value
-    names = _FIELDS.get(cls)
-    if names is None and is_dataclass(cls):
-        names = _FIELDS.setdefault(cls, tuple(f.name for f in fields(cls) if f.name != "where"))
-    if names is not None:
-        return {name: to_data(getattr(value, name)) for name in names}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (tuple, list)):
-        return [to_data(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_data(v) for k, v in value.items()}
-    return value
+    convert = _CONVERTERS.get(cls)
+    if convert is None:
+        convert = _CONVERTERS.setdefault(cls, _converter(cls))
+    return convert(value)
+
+
+def _converter(cls: type) -> Callable[[Any], Any]:
+    """How `to_data` converts values of `cls` (decided once per type: it depends on it alone)."""
+    if is_dataclass(cls):
+        names = tuple(f.name for f in fields(cls) if f.name != "where")
+        return lambda value: {name: to_data(getattr(value, name)) for name in names}
+    if issubclass(cls, Enum):
+        return lambda value: value.value
+    if issubclass(cls, (tuple, list)):
+        return lambda value: [to_data(v) for v in value]
+    if issubclass(cls, dict):
+        return lambda value: {k: to_data(v) for k, v in value.items()}
+    return lambda value: value
 
 
 def question_to_data(question: Question) -> dict[str, Any]:

@@ -11,7 +11,17 @@ from typing import Any
 from flask import Flask
 
 #: Feature packages, each with a `views.bp` blueprint and optionally `init_app(app)`.
-FEATURES: tuple[str, ...] = ("core", "lti", "admin", "catalog", "gradebook", "learning", "ops", "credentials", "registrar")
+FEATURES: tuple[str, ...] = (
+    "core",
+    "lti",
+    "admin",
+    "catalog",
+    "gradebook",
+    "learning",
+    "ops",
+    "credentials",
+    "registrar",
+)
 
 
 def default_instance_path() -> str:
@@ -73,4 +83,34 @@ def _store_namespace(secret: str | bytes) -> str:
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    return {"poolclass": _live_pool_class(), "pool_size": 10, "max_overflow": 10}
+
+
+def _stale_connection_check(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """At checkout: an idle connection has nothing to read, so a readable socket means the server
+    closed it (restart, admin kill, idle timeout) and the pool takes a fresh one. This replaces
+    pool_pre_ping's SELECT 1 round trip on every request with one poll() system call."""
+    import select
+
+    from sqlalchemy.exc import DisconnectionError
+
+    if getattr(dbapi_connection, "closed", 0):
+        raise DisconnectionError("the database connection was closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+    if poller.poll(0):
+        raise DisconnectionError("the database server ended this idle connection")
+
+
+def _live_pool_class() -> type:
+    """A QueuePool that drops connections the server has ended before handing them out."""
+    from sqlalchemy import event
+    from sqlalchemy.pool import QueuePool
+
+    class LiveQueuePool(QueuePool):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            if not event.contains(self, "checkout", _stale_connection_check):
+                event.listen(self, "checkout", _stale_connection_check)
+
+    return LiveQueuePool

@@ -17,7 +17,15 @@ from flask import Flask
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Feature modules whose `register(group)` adds commands.
-CLI_MODULES: tuple[str, ...] = ("plugin.lti.cli", "plugin.admin.cli", "plugin.catalog.cli", "plugin.gradebook.cli", "plugin.ops.cli", "plugin.credentials.cli", "plugin.registrar.cli")
+CLI_MODULES: tuple[str, ...] = (
+    "plugin.lti.cli",
+    "plugin.admin.cli",
+    "plugin.catalog.cli",
+    "plugin.gradebook.cli",
+    "plugin.ops.cli",
+    "plugin.credentials.cli",
+    "plugin.registrar.cli",
+)
 
 
 @contextmanager

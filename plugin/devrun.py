@@ -88,9 +88,14 @@ def prepare_tool(tool: Flask, config: DevRunConfig) -> None:
         lms = config.lms_url
         if services.find_registration(lms, CLIENT_ID) is None:
             services.create_registration(
-                issuer=lms, client_id=CLIENT_ID, name="dev LMS", product="generic",
-                auth_login_url=f"{lms}/auth", auth_token_url=f"{lms}/token",
-                key_set_url=f"{lms}/jwks", deployment_ids=[DEPLOYMENT_ID],
+                issuer=lms,
+                client_id=CLIENT_ID,
+                name="dev LMS",
+                product="generic",
+                auth_login_url=f"{lms}/auth",
+                auth_token_url=f"{lms}/token",
+                key_set_url=f"{lms}/jwks",
+                deployment_ids=[DEPLOYMENT_ID],
             )
             log.info("registered the dev LMS %s with the tool", lms)
         db.session.commit()
@@ -129,11 +134,13 @@ def create_lms(config: DevRunConfig) -> Flask:
     microcred-dev (deployment 1)."""
     from .devlms import create_devlms_app
 
-    return create_devlms_app({
-        "DEVLMS_PUBLIC_URL": config.lms_url,
-        "DEVLMS_DATABASE": str(config.instance / "devlms.sqlite3"),
-        "DEVLMS_TOOL_URL": config.tool_url,
-    })
+    return create_devlms_app(
+        {
+            "DEVLMS_PUBLIC_URL": config.lms_url,
+            "DEVLMS_DATABASE": str(config.instance / "devlms.sqlite3"),
+            "DEVLMS_TOOL_URL": config.tool_url,
+        }
+    )
 
 
 def place_modules(tool: Flask, lms: Flask, courses: Sequence[dict[str, Any]]) -> list[Any]:
@@ -149,12 +156,23 @@ def place_modules(tool: Flask, lms: Flask, courses: Sequence[dict[str, Any]]) ->
         line_item = None
         if item.line_item is not None:
             spec = item.line_item
-            line_item = {"label": spec.label or item.title, "scoreMaximum": spec.score_maximum,
-                         "resourceId": spec.resource_id, "tag": spec.tag}
-        placements.append(add_placement(
-            lms, item.title, item.url, custom=dict(item.custom), line_item=line_item,
-            client_id=CLIENT_ID, text=item.text,
-        ))
+            line_item = {
+                "label": spec.label or item.title,
+                "scoreMaximum": spec.score_maximum,
+                "resourceId": spec.resource_id,
+                "tag": spec.tag,
+            }
+        placements.append(
+            add_placement(
+                lms,
+                item.title,
+                item.url,
+                custom=dict(item.custom),
+                line_item=line_item,
+                client_id=CLIENT_ID,
+                text=item.text,
+            )
+        )
     return placements
 
 
@@ -182,8 +200,10 @@ def _server(app: Flask, bind: str, port: int, what: str) -> BaseWSGIServer:
     try:
         return make_server(bind, port, app, threaded=True)
     except (OSError, SystemExit) as exc:  # werkzeug exits on EADDRINUSE in some versions
-        raise PortInUse(f"port {port} for {what} is in use (is `make run` already running? "
-                        f"pick another with --tool-port / --lms-port)") from exc
+        raise PortInUse(
+            f"port {port} for {what} is in use (is `make run` already running? "
+            f"pick another with --tool-port / --lms-port)"
+        ) from exc
 
 
 def start_servers(config: DevRunConfig, tool: Flask, lms: Flask) -> Servers:
@@ -194,8 +214,9 @@ def start_servers(config: DevRunConfig, tool: Flask, lms: Flask) -> Servers:
     except PortInUse:
         made[0].server_close()
         raise
-    threads = [threading.Thread(target=s.serve_forever, name=f"devrun-{s.port}", daemon=True)
-               for s in made]
+    threads = [
+        threading.Thread(target=s.serve_forever, name=f"devrun-{s.port}", daemon=True) for s in made
+    ]
     for thread in threads:
         thread.start()
     return Servers(made, threads)
@@ -226,8 +247,10 @@ def welcome(config: DevRunConfig, placements: Sequence[Any]) -> str:
         "Switch users on the course page (or with ?as=<name>):",
     ]
     for user in USERS:
-        roles = ", ".join(r.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-                          for r in (*user.context_roles, *user.institution_roles))
+        roles = ", ".join(
+            r.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            for r in (*user.context_roles, *user.institution_roles)
+        )
         lines.append(f"  {user.handle:<10} {user.name} ({roles})")
     lines += [
         f"{len(placements)} modules are placed on the course page; instructors add more with "
@@ -241,8 +264,10 @@ def welcome(config: DevRunConfig, placements: Sequence[Any]) -> str:
 def console_logging(verbose: bool) -> dict[str, str]:
     """Readable logs for a terminal: text lines, warnings only unless `verbose` (LOG_FORMAT and
     LOG_LEVEL in the environment still win)."""
-    return {"LOG_FORMAT": os.environ.get("LOG_FORMAT") or "text",
-            "LOG_LEVEL": "INFO" if verbose else (os.environ.get("LOG_LEVEL") or "WARNING")}
+    return {
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or "text",
+        "LOG_LEVEL": "INFO" if verbose else (os.environ.get("LOG_LEVEL") or "WARNING"),
+    }
 
 
 def _port(value: str | None, default: int) -> int:
@@ -250,26 +275,46 @@ def _port(value: str | None, default: int) -> int:
 
 
 @click.command("run")
-@click.option("--tool-port", type=click.IntRange(1, 65535),
-              default=lambda: _port(os.environ.get("MICROCRED_TOOL_PORT"), 5000),
-              show_default="5000 or MICROCRED_TOOL_PORT", help="The tool's port (localhost).")
-@click.option("--lms-port", type=click.IntRange(1, 65535),
-              default=lambda: _port(os.environ.get("MICROCRED_LMS_PORT"), 5001),
-              show_default="5001 or MICROCRED_LMS_PORT", help="The dev LMS's port (127.0.0.1).")
-@click.option("--instance", type=click.Path(file_okay=False, path_type=Path),
-              default=lambda: os.environ.get("MICROCRED_INSTANCE") or "instance",
-              show_default="./instance or MICROCRED_INSTANCE",
-              help="Folder for the databases, secret and keys.")
-@click.option("--samples/--no-samples", default=True, show_default=True,
-              help="Publish and place the sample courses of content_samples/.")
+@click.option(
+    "--tool-port",
+    type=click.IntRange(1, 65535),
+    default=lambda: _port(os.environ.get("MICROCRED_TOOL_PORT"), 5000),
+    show_default="5000 or MICROCRED_TOOL_PORT",
+    help="The tool's port (localhost).",
+)
+@click.option(
+    "--lms-port",
+    type=click.IntRange(1, 65535),
+    default=lambda: _port(os.environ.get("MICROCRED_LMS_PORT"), 5001),
+    show_default="5001 or MICROCRED_LMS_PORT",
+    help="The dev LMS's port (127.0.0.1).",
+)
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: os.environ.get("MICROCRED_INSTANCE") or "instance",
+    show_default="./instance or MICROCRED_INSTANCE",
+    help="Folder for the databases, secret and keys.",
+)
+@click.option(
+    "--samples/--no-samples",
+    default=True,
+    show_default=True,
+    help="Publish and place the sample courses of content_samples/.",
+)
 @click.option("--verbose", is_flag=True, help="Log at INFO level (every request).")
-def run_command(tool_port: int, lms_port: int, instance: Path, samples: bool,
-                verbose: bool) -> None:
+def run_command(
+    tool_port: int, lms_port: int, instance: Path, samples: bool, verbose: bool
+) -> None:
     """Start the tool and the dev LMS with the sample courses, ready to launch."""
     if tool_port == lms_port:
         raise click.UsageError("--tool-port and --lms-port must differ")
-    config = DevRunConfig(instance=instance.resolve(), tool_port=tool_port, lms_port=lms_port,
-                          extra_config=console_logging(verbose))
+    config = DevRunConfig(
+        instance=instance.resolve(),
+        tool_port=tool_port,
+        lms_port=lms_port,
+        extra_config=console_logging(verbose),
+    )
     config.instance.mkdir(parents=True, exist_ok=True)
     tool = create_tool(config)
     prepare_tool(tool, config)

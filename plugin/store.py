@@ -10,6 +10,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from typing import Protocol
 
 from .errors import ServiceUnavailable
@@ -21,6 +22,14 @@ class Store(Protocol):
     def set(self, key: str, value: str, ttl: int) -> None: ...
 
     def get(self, key: str) -> str | None: ...
+
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        """The values of `keys` (None where absent) in one round trip."""
+        ...
+
+    def set_and_get(self, key: str, value: str, ttl: int, get_key: str) -> str | None:
+        """`set(key, value, ttl)` and `get(get_key)` in one round trip (the get sees the set)."""
+        ...
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         """Set only when absent; True when this call set it (single-use markers)."""
@@ -63,6 +72,17 @@ class RedisStore:
 
     def get(self, key: str) -> str | None:
         raw = self._call(self._redis.get, self._k(key))
+        return raw.decode() if raw is not None else None
+
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        raws = self._call(self._redis.mget, [self._k(k) for k in keys]) if keys else []
+        return [raw.decode() if raw is not None else None for raw in raws]
+
+    def set_and_get(self, key: str, value: str, ttl: int, get_key: str) -> str | None:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(self._k(key), value, ex=max(ttl, 1))
+        pipe.get(self._k(get_key))
+        _, raw = self._call(pipe.execute)
         return raw.decode() if raw is not None else None
 
     def add(self, key: str, value: str, ttl: int) -> bool:
@@ -120,10 +140,19 @@ class SqliteStore:
         )
 
     def get(self, key: str) -> str | None:
-        row = self._conn().execute(
-            "SELECT value FROM kv WHERE key = ? AND expires > ?", (key, time.time())
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT value FROM kv WHERE key = ? AND expires > ?", (key, time.time()))
+            .fetchone()
+        )
         return row[0] if row else None
+
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        return [self.get(key) for key in keys]
+
+    def set_and_get(self, key: str, value: str, ttl: int, get_key: str) -> str | None:
+        self.set(key, value, ttl)
+        return self.get(get_key)
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         conn = self._conn()
@@ -142,9 +171,11 @@ class SqliteStore:
         return cur.rowcount == 1
 
     def take(self, key: str) -> str | None:
-        row = self._conn().execute(
-            "DELETE FROM kv WHERE key = ? RETURNING value, expires", (key,)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute("DELETE FROM kv WHERE key = ? RETURNING value, expires", (key,))
+            .fetchone()
+        )
         if row is None or row[1] <= time.time():
             return None
         return str(row[0])

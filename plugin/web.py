@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .errors import MicrocredError
@@ -31,6 +32,16 @@ def settings() -> Any:
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.path.startswith("/api/") or best == "application/json"
+
+
+def _discard_session() -> None:
+    from .extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError:
+        log.warning("discarded a database session whose connection had died")
+        db.session.remove()
 
 
 def error_response(code: str, title: str, message: str, status: int) -> tuple[Any, int]:
@@ -90,6 +101,25 @@ def init_app(app: Flask) -> None:
             "Nothing was saved; make the file smaller and send it again.",
             413,
         )
+
+    @app.errorhandler(DBAPIError)
+    def _database_down(exc: DBAPIError) -> tuple[Any, int]:
+        if not exc.connection_invalidated and not isinstance(exc, OperationalError):
+            raise exc  # a bug, not an outage: the generic 500 page with the request id
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        _discard_session()
+        return error_response(
+            "DATABASE_UNAVAILABLE",
+            "The database is not answering",
+            "Nothing was saved by this request. Try again in a minute; your earlier work is kept.",
+            503,
+        )
+
+    @app.teardown_appcontext
+    def _discard_broken_session(_exc: BaseException | None) -> None:
+        # A connection that died after the request's last query makes Flask-SQLAlchemy's own
+        # session.remove() raise, which would replace a finished page with a bare 500.
+        _discard_session()
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Any, int]:

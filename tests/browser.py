@@ -33,6 +33,12 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Playwright's own --disable-features list includes ThirdPartyStoragePartitioning, which makes
+    # storage in a cross-site iframe throw instead of being partitioned as in a real Chrome. The
+    # last --disable-features switch wins, so repeat Playwright's list without that feature.
+    "--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,"
+    "HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
+    "AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying",
 ]
 # What a browser that blocks third-party cookies does to an LMS iframe.
 BLOCK_THIRD_PARTY_COOKIES = ["--test-third-party-cookie-phaseout"]
@@ -62,19 +68,21 @@ def open_browser(*, block_third_party_cookies: bool = False) -> Iterator[Any]:
     args = [flag for flag in CHROMIUM_FLAGS if flag != "--headless"]  # headless=True adds it
     if block_third_party_cookies:
         args += BLOCK_THIRD_PARTY_COOKIES
-    with tempfile.TemporaryDirectory(prefix="microcred-chromium-") as profile:
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                profile,
-                executable_path=executable,
-                headless=True,
-                args=args,
-            )
-            context.set_default_timeout(15_000)
-            try:
-                yield context
-            finally:
-                context.close()
+    with (
+        tempfile.TemporaryDirectory(prefix="microcred-chromium-") as profile,
+        sync_playwright() as pw,
+    ):
+        context = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=executable,
+            headless=True,
+            args=args,
+        )
+        context.set_default_timeout(45_000)  # the 2-core CI machine can be busy
+        try:
+            yield context
+        finally:
+            context.close()
 
 
 def assert_accessible(page: Any, what: str = "") -> None:

@@ -32,8 +32,9 @@ class LiveServer:
         self.server.server_close()
 
 
-def start_server(app: object, host: str = "127.0.0.1", port: int | None = None,
-                 public_host: str | None = None) -> LiveServer:
+def start_server(
+    app: object, host: str = "127.0.0.1", port: int | None = None, public_host: str | None = None
+) -> LiveServer:
     """Serve `app` on host:port (a free one by default); `public_host` names it in the URL
     (use "localhost" for the tool and "127.0.0.1" for the dev LMS so the two are cross-site)."""
     port = port or free_port(host)
@@ -44,8 +45,9 @@ def start_server(app: object, host: str = "127.0.0.1", port: int | None = None,
 
 
 @contextmanager
-def live_server(app: object, host: str = "127.0.0.1", port: int | None = None,
-                public_host: str | None = None) -> Iterator[LiveServer]:
+def live_server(
+    app: object, host: str = "127.0.0.1", port: int | None = None, public_host: str | None = None
+) -> Iterator[LiveServer]:
     srv = start_server(app, host, port, public_host)
     try:
         yield srv

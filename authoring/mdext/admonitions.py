@@ -19,6 +19,7 @@ from typing import Any
 
 from markdown import Markdown
 from markdown.extensions import Extension
+from markdown.extensions.admonition import AdmonitionExtension as CoreAdmonitionExtension
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -145,7 +146,9 @@ class AdmonitionExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
-        md.registerExtensions(["admonition"], {})
+        # an instance, not the name "admonition": a name costs a scan of every installed
+        # package's entry points, which ends in this same class
+        md.registerExtensions([CoreAdmonitionExtension()], {})
         md.preprocessors.register(_CalloutPreprocessor(md, self), "mc_callouts", 29.9)
         md.treeprocessors.register(_AsideTreeprocessor(md), "mc_aside", 4)
 

@@ -49,6 +49,7 @@ class FastInlineProcessor(InlineProcessor):
         super().__init__(md)
         self._triggers: list[frozenset[str] | None] = []
         self._registered: tuple[str, ...] = ()
+        self._all_triggered: list[bool] = [True]
 
     def _sync(self) -> None:
         self.inlinePatterns._sort()  # index order is priority order only once sorted
@@ -56,6 +57,10 @@ class FastInlineProcessor(InlineProcessor):
         if names != self._registered:
             self._registered = names
             self._triggers = [TRIGGERS.get(name) for name in names]
+            # [i]: every pattern from index i on has triggers (so text without any is done)
+            self._all_triggered = [
+                all(t is not None for t in self._triggers[i:]) for i in range(len(names) + 1)
+            ]
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         """Process the tree as the stock processor does."""
@@ -70,6 +75,8 @@ class FastInlineProcessor(InlineProcessor):
         triggers = self._triggers
         count = len(self.inlinePatterns)
         present = {t for t in _ALL if t in data}  # recomputed whenever a pattern changed data
+        if not present and self._all_triggered[patternIndex]:
+            return data  # no pattern from here on can match: the loop below would try none
         while patternIndex < count:
             wanted = triggers[patternIndex]
             if wanted is not None and present.isdisjoint(wanted):

@@ -69,8 +69,9 @@ class _MathCheck(Preprocessor):
         block: list[tuple[int, str]] = []
         for i, line in enumerate(lines):
             if mask[i] or not line.strip():
-                self._check_block(block)
-                block = []
+                if block:
+                    self._check_block(block)
+                    block = []
             else:
                 block.append((i, line))
         self._check_block(block)

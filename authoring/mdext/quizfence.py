@@ -133,8 +133,13 @@ def _lexer(lang: str) -> Lexer:
 _FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
+@lru_cache(maxsize=1024)
 def highlight_code(source: str, language: str) -> str:
-    """Pygments HTML with CSS classes (`<div class="highlight"><pre><code>`), lexers cached."""
+    """Pygments HTML with CSS classes (`<div class="highlight"><pre><code>`), lexers cached.
+
+    The HTML depends only on the two arguments, so a snippet repeated across modules (a course
+    shows the same example in several places) is highlighted once per process.
+    """
     return highlight(source, _lexer(language.lower()), _FORMATTER)
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
 
+from ..access import declare
 from ..errors import AccessDenied
 from ..web import get_store
 from .models import AdminUser
@@ -101,7 +102,8 @@ def require_role(*roles: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = roles or ("any signed-in account",)  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+        who = " or ".join(roles) if roles else "any signed-in"
+        return declare(wrapper, f"admin sign-in: {who} account")  # type: ignore[return-value]
 
     return decorator
 

@@ -21,6 +21,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from ..access import public
 from ..db import utcnow
 from ..errors import ConflictError, ValidationError
 from ..extensions import db
@@ -73,6 +74,7 @@ def _admin_globals() -> dict[str, Any]:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@public("the sign-in page itself")
 def sign_in() -> Page:
     """Who may see it: anyone. Signed-in visitors go straight to the dashboard."""
     if request.method == "GET" and current_admin() is not None:

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..access import token_guarded
 from ..errors import ValidationError
 from ..extensions import csrf, db
 from .models import CourseVersion
@@ -125,6 +126,7 @@ def result_json(result: PublishResult) -> dict[str, Any]:
 
 
 @bp.post("/packages")
+@token_guarded("a catalog API token (Authorization: Bearer)")
 def publish_package_api() -> tuple[Response, int]:
     """Publish the package in the body with the caller's API token."""
     token = authenticate_token(_bearer())

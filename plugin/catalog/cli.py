@@ -64,13 +64,18 @@ def publish_command(package: Path, url: str, token: str, timeout: int) -> None:
     """Publish a built PACKAGE (.mcpkg) to the tool at --url."""
     import requests
 
+    from ..ops.outbound import GuardedSession, OutboundError
+
     base = url.rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise click.UsageError(f"--url must start with https:// (got {url!r})")
     if base.startswith("http://") and not base.startswith(("http://localhost", "http://127.0.0.1")):
         click.echo("warning: sending the token over plain http", err=True)
+    # The guard caps the answer and checks every redirect; the person running the command
+    # names the tool, so a tool on loopback or the campus network is fine.
+    session = GuardedSession(timeout=float(timeout), allow_private=True)
     try:
-        response = requests.post(
+        response = session.post(
             f"{base}/api/v1/packages",
             data=package.read_bytes(),
             timeout=timeout,
@@ -84,6 +89,11 @@ def publish_command(package: Path, url: str, token: str, timeout: int) -> None:
     except requests.RequestException as exc:
         click.echo(f"could not reach {base}: {exc.__class__.__name__}", err=True)
         sys.exit(EXIT_REFUSED)
+    except OutboundError as exc:
+        click.echo(f"could not reach {base}: {exc}", err=True)
+        sys.exit(EXIT_REFUSED)
+    finally:
+        session.close()
     try:
         body = response.json()
     except ValueError:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template
 from sqlalchemy import text
 
+from ..access import public
 from ..extensions import db
 from ..web import get_store, settings
 
@@ -15,17 +16,20 @@ bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
+@public("the landing page says what the tool is")
 def index() -> str:
     return render_template("core/index.html", settings=settings())
 
 
 @bp.get("/healthz")
+@public("liveness probe for load balancers")
 def healthz() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
 
 @bp.get("/readyz")
+@public("readiness probe for load balancers")
 def readyz() -> tuple[dict[str, Any], int]:
     """Readiness: the database and the store answer."""
     checks: dict[str, str] = {}
@@ -40,6 +44,7 @@ def readyz() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/api/openapi.json")
+@public("the API description anyone may read")
 def openapi() -> Response:
     """The OpenAPI description of the JSON API (publishing, verification, health)."""
     body = (Path(__file__).parent / "openapi.json").read_text(encoding="utf-8")

@@ -78,15 +78,27 @@ def rotate_key_command() -> None:
 )
 @click.option("--url", default=None, help="The institution's web site.")
 @click.option("--email", default=None, help="A contact e-mail address.")
+@click.option(
+    "--image",
+    "image_url",
+    default=None,
+    help="The institution's logo: an http(s) URL or a data:image/... URI.",
+)
 @with_app
 def issuer_command(
-    name: str, registration_id: int | None, url: str | None, email: str | None
+    name: str,
+    registration_id: int | None,
+    url: str | None,
+    email: str | None,
+    image_url: str | None,
 ) -> None:
     """Set the issuer profile credentials carry (per institution, or the default)."""
     from .issuer import set_profile
 
     try:
-        set_profile(name=name, registration_id=registration_id, url=url, email=email)
+        set_profile(
+            name=name, registration_id=registration_id, url=url, email=email, image_url=image_url
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

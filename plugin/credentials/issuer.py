@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -159,6 +160,22 @@ def get_profile(registration_id: int | None) -> IssuerProfile:
     return default
 
 
+def check_image_url(value: str | None) -> str | None:
+    """`value` trimmed (None when empty), or ValueError saying what an issuer image may be."""
+    value = (value or "").strip() or None
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    web = parts.scheme in ("http", "https") and bool(parts.netloc)
+    data = parts.scheme == "data" and value[5:].lower().startswith("image/")
+    if not (web or data) or any(c.isspace() for c in value) or len(value) > 2048:
+        raise ValueError(
+            f"the issuer image must be an http(s) address or a data:image/... URI "
+            f"of at most 2048 characters, not {value[:80]!r}"
+        )
+    return value
+
+
 def set_profile(
     *,
     name: str,
@@ -166,10 +183,15 @@ def set_profile(
     url: str | None = None,
     email: str | None = None,
     description: str | None = None,
+    image_url: str | None = None,
 ) -> IssuerProfile:
-    """Create or change an institution's issuer profile (None: the default profile)."""
+    """Create or change an institution's issuer profile (None: the default profile).
+
+    `image_url` is the institution's logo: an http(s) URL or a ``data:image/...`` URI.
+    """
     if not name.strip():
         raise ValueError("an issuer needs a name")
+    image_url = check_image_url(image_url)
     if registration_id is not None and db.session.get(Registration, registration_id) is None:
         raise ValueError(f"there is no platform registration {registration_id}")
     row = db.session.scalars(
@@ -183,6 +205,7 @@ def set_profile(
         row = IssuerProfile(registration_id=registration_id, name=name)
         db.session.add(row)
     row.name, row.url, row.email, row.description = name.strip(), url, email, description
+    row.image_url = image_url
     row.updated_at = utcnow()
     db.session.flush()
     return row
@@ -196,4 +219,5 @@ def profile_json(profile: IssuerProfile) -> dict[str, Any]:
         url=profile.url,
         email=profile.email,
         description=profile.description,
+        image=profile.image_url,
     )

@@ -33,7 +33,7 @@ class IssuerProfile(Base):
     """How an institution appears as issuer; `registration_id` None is the default profile.
 
     Every profile issues under the tool's one did:web (the controller of the signing keys);
-    the profile gives the name, URL, e-mail and description a verifier reads.
+    the profile gives the name, URL, e-mail, image (logo) and description a verifier reads.
     """
 
     __tablename__ = "issuer_profiles"
@@ -47,6 +47,7 @@ class IssuerProfile(Base):
     url: Mapped[str | None] = mapped_column(String(1024), default=None)
     email: Mapped[str | None] = mapped_column(String(320), default=None)
     description: Mapped[str | None] = mapped_column(Text, default=None)
+    image_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

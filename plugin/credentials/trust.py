@@ -1,60 +1,30 @@
 """What verification trusts: our own DID document and status lists come from the database (no
-HTTP round trip to ourselves); any other issuer's keys and lists are fetched over HTTPS with a
-timeout and a size limit, and cached for a few minutes.
+HTTP round trip to ourselves); any other issuer's keys and lists are fetched over HTTPS through
+the outbound guard (timeout, size limit, no private addresses in production), cached a few
+minutes; did:key needs no fetch at all.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import socket
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
-import requests
 from flask import current_app
 
-from ..web import settings
+from ..ops.outbound import fetch_json
 from . import keys
 from .issuer import issuer_did, list_verification_keys
 from .resolve import CachingFetcher, KeyResolutionError, KeyResolver
 from .status import signed_list
 from .web_urls import own_status_list_number
 
-TIMEOUT_SECONDS = 5
-MAX_BYTES = 2 * 1024 * 1024
-
-
-def _refuse_private(url: str) -> None:
-    """In production, never fetch for a stranger's credential from our own network."""
-    if not settings().is_production:
-        return  # development and tests verify issuers on loopback
-    parts = urlsplit(url)
-    try:
-        infos = socket.getaddrinfo(parts.hostname or "", parts.port or 443)
-    except OSError as exc:
-        raise ValueError(f"cannot resolve {parts.hostname}: {exc}") from exc
-    for info in infos:
-        if not ipaddress.ip_address(info[4][0]).is_global:
-            raise ValueError(f"{parts.hostname} is not a public address")
-
 
 def http_fetch(url: str) -> Mapping[str, Any]:
-    """GET a JSON document (the fragment dropped), at most MAX_BYTES, within TIMEOUT_SECONDS."""
+    """GET a JSON object (the fragment dropped) through the outbound guard, which applies the
+    OUTBOUND_* timeout and size limit and refuses private addresses unless they are allowed
+    (the default outside production, where issuers run on loopback)."""
     target = url.partition("#")[0]
-    _refuse_private(target)
-    with requests.get(
-        target,
-        timeout=TIMEOUT_SECONDS,
-        stream=True,
-        headers={"Accept": "application/did+json, application/ld+json, application/json"},
-    ) as response:
-        response.raise_for_status()
-        body = response.raw.read(MAX_BYTES + 1, decode_content=True)
-    if len(body) > MAX_BYTES:
-        raise ValueError(f"{target} is larger than {MAX_BYTES} bytes")
-    document = json.loads(body)
+    document = fetch_json(target, what="the issuer's document")
     if not isinstance(document, Mapping):
         raise ValueError(f"{target} is not a JSON object")
     return document

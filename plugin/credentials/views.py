@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..access import public
 from ..errors import NotFoundError, ValidationError
 from ..extensions import csrf, db
 from . import achievements as ach
@@ -48,6 +49,7 @@ def _json(
 
 
 @bp.get("/.well-known/did.json")
+@public("the issuer DID document verifiers resolve")
 def did_json() -> Response:
     """The issuer's DID document: every key, current and rotated out."""
     document = did_document()
@@ -56,6 +58,7 @@ def did_json() -> Response:
 
 
 @bp.get("/credentials/achievements/<achievement_id>")
+@public("achievement definitions are referenced by credentials")
 def achievement(achievement_id: str) -> Any:
     """What the achievement certifies: HTML for people, JSON for machines."""
     row = ach.get_achievement(achievement_id)
@@ -73,6 +76,7 @@ def achievement(achievement_id: str) -> Any:
 
 
 @bp.get("/credentials/achievements/<achievement_id>/badge")
+@public("badge images are referenced by credentials")
 def badge(achievement_id: str) -> Response:
     """The achievement's image: the author's, or a generated SVG badge."""
     row = ach.get_achievement(achievement_id)
@@ -85,6 +89,7 @@ def badge(achievement_id: str) -> Response:
 
 
 @bp.get("/credentials/status/<int:number>")
+@public("status lists verifiers fetch to check revocation")
 def status_list(number: int) -> Response:
     """A signed Bitstring Status List credential (never cached long: revocations show fast)."""
     listing = signed_list(number)
@@ -102,6 +107,7 @@ def _award(public_id: str) -> Award:
 
 
 @bp.get("/credentials/awards/<public_id>")
+@public("a credential is shown to whoever holds its unguessable id")
 def award_json(public_id: str) -> BaseResponse:
     """The signed credential (JSON; ?download=1 saves it); a browser goes to the verify page."""
     award = _award(public_id)
@@ -116,6 +122,7 @@ def award_json(public_id: str) -> BaseResponse:
 
 
 @bp.get("/credentials/awards/<public_id>/certificate.pdf")
+@public("a certificate is shown to whoever holds its unguessable id")
 def certificate(public_id: str) -> Response:
     """A PDF certificate with a QR code to the verify page."""
     award = _award(public_id)
@@ -158,6 +165,7 @@ def _verify_page(verdict: Any, credential: Any, award: Award | None, status: int
 
 
 @bp.get("/credentials/verify/<public_id>")
+@public("anyone may verify a credential")
 def verify_award_page(public_id: str) -> Any:
     """Verify one of our awards by its id: every check, passed or failed, with its reason."""
     award = _award(public_id)
@@ -187,6 +195,7 @@ def _submitted_document() -> tuple[str | None, str | None]:
 
 @bp.route("/credentials/verify", methods=["GET", "POST"])
 @csrf.exempt  # verifying changes nothing, and the page must work for anyone, without cookies
+@public("anyone may verify a credential")
 def verify_page() -> Any:
     """Verify a pasted or uploaded credential of any issuer."""
     if request.method == "GET":
@@ -225,6 +234,7 @@ def verify_page() -> Any:
 
 @bp.post("/api/v1/credentials/verify")
 @csrf.exempt
+@public("anyone may verify a credential")
 def verify_api() -> Any:
     """JSON API: POST a credential, get every check with pass / fail / indeterminate."""
     document = request.get_json(silent=True)
@@ -238,6 +248,7 @@ def verify_api() -> Any:
 
 
 @bp.get("/api/v1/credentials/<public_id>/verify")
+@public("anyone may verify a credential")
 def verify_award_api(public_id: str) -> Any:
     """JSON API: verify one of our awards by its public id."""
     award = _award(public_id)

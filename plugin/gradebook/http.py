@@ -24,7 +24,10 @@ from urllib.parse import urljoin
 import requests
 
 from ..errors import MicrocredError
+from ..ops.outbound import GuardedSession, OutboundError
+from ..ops.settings import ops_settings
 from ..store import Store
+from .settings import gradebook_settings
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +76,26 @@ def user_agent() -> str:
         return "microcred/0"
 
 
-def http_session() -> requests.Session:
-    """This thread's session (connection reuse); never shared between threads."""
-    session: requests.Session | None = getattr(_local, "session", None)
+def http_session() -> GuardedSession:
+    """This thread's guarded session for the current app's settings (connection reuse); never
+    shared between threads. The outbound guard (plugin.ops.outbound) checks every destination,
+    caps answers at OUTBOUND_MAX_KB and allows loopback LMSs only where OUTBOUND_ALLOW_PRIVATE
+    is on (the default outside production)."""
+    timeout = gradebook_settings().timeout
+    ops = ops_settings()
+    key = (timeout, ops.outbound_max_bytes, ops.outbound_allow_private)
+    sessions: dict[tuple[Any, ...], GuardedSession] | None = getattr(_local, "sessions", None)
+    if sessions is None:
+        sessions = _local.sessions = {}
+    session = sessions.get(key)
     if session is None:
-        session = requests.Session()
+        session = GuardedSession(
+            timeout=timeout,  # type: ignore[arg-type]  # (connect, read) works as well
+            max_bytes=ops.outbound_max_bytes,
+            allow_private=ops.outbound_allow_private,
+        )
         session.headers["User-Agent"] = user_agent()
-        session.trust_env = False  # never send LMS tokens through an ambient proxy setting
-        _local.session = session
+        sessions[key] = session
     return session
 
 
@@ -164,6 +179,11 @@ def send(
         raise ServiceCallError(
             f"{what}: could not reach the LMS ({type(exc).__name__})", transient=True
         ) from exc
+    except OutboundError as exc:
+        # A refused destination or an oversized answer stays refused; a broken or too slow
+        # answer is network trouble like any other and is tried again later.
+        transient = isinstance(exc.__cause__, requests.RequestException) or "slowly" in str(exc)
+        raise ServiceCallError(f"{what}: {exc}", transient=transient) from exc
     return check_response(response, what)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from ..errors import ServiceUnavailable
 from ..extensions import db
 from ..lti.models import Registration
 from ..web import get_store
@@ -65,8 +66,10 @@ def deliver(
         return Outcome("released", "the lease is nearly over")
     if platform is None or not platform.active:
         return Outcome("failed", "The LMS registration of this score is disabled or deleted.")
-    store = get_store()
-    paused = paused_until(store, platform.registration_id)
+    try:
+        paused = paused_until(get_store(), platform.registration_id)
+    except ServiceUnavailable as exc:  # Redis down: give the row back now, not after the lease
+        return Outcome("released", str(exc), delay=5.0)
     if paused is not None:
         return Outcome("released", "the LMS asked us to wait", delay=paused - time.time())
     target = LineItemTarget(
@@ -98,9 +101,14 @@ def deliver(
     except ServiceCallError as exc:
         transient = exc.transient
         if exc.http_status == 429 and exc.retry_after:
-            pause_platform(
-                store, platform.registration_id, min(exc.retry_after, settings.retry_after_max)
-            )
+            try:
+                pause_platform(
+                    get_store(),
+                    platform.registration_id,
+                    min(exc.retry_after, settings.retry_after_max),
+                )
+            except ServiceUnavailable:
+                log.warning("could not record the LMS's Retry-After: the store is down")
         if exc.http_status == 404 and not item.lineitem_url:
             forget_line_item(platform, target)  # the column was deleted: find or make it anew
             transient = True

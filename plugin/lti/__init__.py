@@ -37,15 +37,20 @@ def init_app(app: Flask) -> None:
     from .session import lti_url_for, new_window_url, session_field, session_token
 
     app.jinja_env.globals.update(
-        lti_url_for=lti_url_for, session_field=session_field, new_window_url=new_window_url,
+        lti_url_for=lti_url_for,
+        session_field=session_field,
+        new_window_url=new_window_url,
         session_token=session_token,
     )
     register_launch_target("home", lambda ctx: url_for("lti.home"))
 
     @app.after_request
     def _csp(response: Response) -> Response:
-        if (response.mimetype != "text/html" or response.status_code in (301, 302, 303, 307)
-                or "Content-Security-Policy" in response.headers):
+        if (
+            response.mimetype != "text/html"
+            or response.status_code in (301, 302, 303, 307)
+            or "Content-Security-Policy" in response.headers
+        ):
             return response
         if (request.blueprint or "").startswith("devlms"):
             return response  # the dev LMS is the platform, not a tool page
@@ -56,5 +61,6 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             ancestors = []
         response.headers["Content-Security-Policy"] = content_security_policy(
-            getattr(g, "csp_nonce", ""), ancestors)
+            getattr(g, "csp_nonce", ""), ancestors
+        )
         return response

@@ -16,16 +16,18 @@ def _urls_text() -> str:
     from .services import tool_urls
 
     urls = tool_urls()
-    return "\n".join([
-        "Paste these into the LMS:",
-        f"  OIDC login / initiate login URL:  {urls.login}",
-        f"  Redirect URI / launch URL:        {urls.launch}",
-        f"  Target link URI:                  {urls.launch}",
-        f"  Public keyset (JWKS) URL:         {urls.jwks}",
-        f"  Deep linking URL:                 {urls.deep_link}",
-        f"  Dynamic registration URL:         {urls.registration}",
-        f"  Domain:                           {urls.domain}",
-    ])
+    return "\n".join(
+        [
+            "Paste these into the LMS:",
+            f"  OIDC login / initiate login URL:  {urls.login}",
+            f"  Redirect URI / launch URL:        {urls.launch}",
+            f"  Target link URI:                  {urls.launch}",
+            f"  Public keyset (JWKS) URL:         {urls.jwks}",
+            f"  Deep linking URL:                 {urls.deep_link}",
+            f"  Dynamic registration URL:         {urls.registration}",
+            f"  Domain:                           {urls.domain}",
+        ]
+    )
 
 
 @click.group("platform")
@@ -39,32 +41,53 @@ def platform_group() -> None:
 @click.option("--auth-url", required=True, help="the platform's OIDC authorization URL")
 @click.option("--token-url", required=True, help="the platform's OAuth2 token URL")
 @click.option("--jwks-url", required=True, help="the platform's public key set URL")
-@click.option("--deployment-id", "deployment_ids", multiple=True,
-              help="a deployment id (repeat for several)")
+@click.option(
+    "--deployment-id", "deployment_ids", multiple=True, help="a deployment id (repeat for several)"
+)
 @click.option("--name", default="", help="a name for people")
-@click.option("--product", default="generic", show_default=True,
-              help="canvas, moodle, blackboard, brightspace, sakai or generic")
+@click.option(
+    "--product",
+    default="generic",
+    show_default=True,
+    help="canvas, moodle, blackboard, brightspace, sakai or generic",
+)
 @click.option("--audience", default=None, help="token audience when it is not the token URL")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @with_app
-def platform_add(issuer: str, client_id: str, auth_url: str, token_url: str, jwks_url: str,
-                 deployment_ids: tuple[str, ...], name: str, product: str, audience: str | None,
-                 as_json: bool) -> None:
+def platform_add(
+    issuer: str,
+    client_id: str,
+    auth_url: str,
+    token_url: str,
+    jwks_url: str,
+    deployment_ids: tuple[str, ...],
+    name: str,
+    product: str,
+    audience: str | None,
+    as_json: bool,
+) -> None:
     """Register an LMS and print the tool URLs to paste into it."""
     from .services import create_registration, tool_urls
 
     try:
         reg = create_registration(
-            issuer=issuer, client_id=client_id, name=name, auth_login_url=auth_url,
-            auth_token_url=token_url, auth_audience=audience, key_set_url=jwks_url,
-            product=product, deployment_ids=deployment_ids,
+            issuer=issuer,
+            client_id=client_id,
+            name=name,
+            auth_login_url=auth_url,
+            auth_token_url=token_url,
+            auth_audience=audience,
+            key_set_url=jwks_url,
+            product=product,
+            deployment_ids=deployment_ids,
         )
     except ValidationError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()
     if as_json:
-        click.echo(json.dumps({"registration": _reg_dict(reg), "tool": asdict(tool_urls())},
-                              indent=2))
+        click.echo(
+            json.dumps({"registration": _reg_dict(reg), "tool": asdict(tool_urls())}, indent=2)
+        )
     else:
         click.echo(f"registered {reg.issuer} client {reg.client_id} (id {reg.id})")
         click.echo(_urls_text())
@@ -75,12 +98,19 @@ def _reg_dict(reg: object) -> dict[str, object]:
 
     assert isinstance(reg, Registration)
     return {
-        "id": reg.id, "issuer": reg.issuer, "client_id": reg.client_id, "name": reg.name,
-        "product": reg.product, "active": reg.active, "auth_login_url": reg.auth_login_url,
-        "auth_token_url": reg.auth_token_url, "auth_audience": reg.auth_audience,
+        "id": reg.id,
+        "issuer": reg.issuer,
+        "client_id": reg.client_id,
+        "name": reg.name,
+        "product": reg.product,
+        "active": reg.active,
+        "auth_login_url": reg.auth_login_url,
+        "auth_token_url": reg.auth_token_url,
+        "auth_audience": reg.auth_audience,
         "key_set_url": reg.key_set_url,
-        "deployments": [{"deployment_id": d.deployment_id, "status": d.status}
-                        for d in reg.deployments],
+        "deployments": [
+            {"deployment_id": d.deployment_id, "status": d.status} for d in reg.deployments
+        ],
     }
 
 
@@ -100,8 +130,10 @@ def platform_list(as_json: bool) -> None:
     for reg in regs:
         state = "active" if reg.active else "inactive"
         deps = ", ".join(f"{d.deployment_id} ({d.status})" for d in reg.deployments) or "none"
-        click.echo(f"{reg.id}  {reg.issuer}  client {reg.client_id}  {reg.product}  {state}  "
-                   f"deployments: {deps}")
+        click.echo(
+            f"{reg.id}  {reg.issuer}  client {reg.client_id}  {reg.product}  {state}  "
+            f"deployments: {deps}"
+        )
 
 
 @platform_group.command("disable")
@@ -147,8 +179,7 @@ def keys_list() -> None:
         flags = ["current"] if key.current else []
         flags.append("published" if key.kid in published else "retired")
         until = f" until {key.retire_at:%Y-%m-%d %H:%M}" if key.retire_at else ""
-        click.echo(f"{key.kid}  created {key.created_at:%Y-%m-%d %H:%M}  {', '.join(flags)}"
-                   f"{until}")
+        click.echo(f"{key.kid}  created {key.created_at:%Y-%m-%d %H:%M}  {', '.join(flags)}{until}")
 
 
 def register(group: click.Group) -> None:
@@ -158,6 +189,3 @@ def register(group: click.Group) -> None:
     group.add_command(platform_group)
     group.add_command(keys_group)
     group.add_command(preview_command)
-
-
-

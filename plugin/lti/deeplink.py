@@ -37,8 +37,9 @@ def sample_items(public_url: str) -> list[DeepLinkItem]:
             url=f"{launch}?{urlencode({'target': 'home'})}",
             text="A placeholder activity that shows who you are in the course.",
             custom={"target": "home"},
-            line_item=LineItemSpec(score_maximum=10, label="microcred sample",
-                                   resource_id="sample", tag="microcred"),
+            line_item=LineItemSpec(
+                score_maximum=10, label="microcred sample", resource_id="sample", tag="microcred"
+            ),
         )
     ]
 
@@ -64,16 +65,21 @@ def content_item(item: DeepLinkItem) -> dict[str, Any]:
     return data
 
 
-def response_claims(ctx: LaunchContext, items: Sequence[DeepLinkItem],
-                    msg: str | None = None) -> dict[str, Any]:
+def response_claims(
+    ctx: LaunchContext, items: Sequence[DeepLinkItem], msg: str | None = None
+) -> dict[str, Any]:
     """The claims of an LtiDeepLinkingResponse to the request `ctx` came from."""
     if ctx.message_type != DEEP_LINKING_REQUEST or ctx.deep_linking is None:
-        raise LaunchError("This page was not opened for placing activities.",
-                          code="LTI_NOT_DEEP_LINKING", status=400)
+        raise LaunchError(
+            "This page was not opened for placing activities.",
+            code="LTI_NOT_DEEP_LINKING",
+            status=400,
+        )
     settings = ctx.deep_linking
     if len(items) > 1 and not settings.accept_multiple:
-        raise LaunchError("The LMS accepts only one item here; pick one.",
-                          code="LTI_DL_ONE_ITEM", status=422)
+        raise LaunchError(
+            "The LMS accepts only one item here; pick one.", code="LTI_DL_ONE_ITEM", status=422
+        )
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": ctx.client_id,
@@ -93,7 +99,6 @@ def response_claims(ctx: LaunchContext, items: Sequence[DeepLinkItem],
     return claims
 
 
-def response_jwt(ctx: LaunchContext, items: Sequence[DeepLinkItem], msg: str | None = None
-                 ) -> str:
+def response_jwt(ctx: LaunchContext, items: Sequence[DeepLinkItem], msg: str | None = None) -> str:
     """The signed response JWT (RS256, current tool key)."""
     return sign_jwt(response_claims(ctx, items, msg))

@@ -39,9 +39,16 @@ SCOPES = (
     "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
 )
 MAX_CONFIG_BYTES = 256 * 1024
-PRODUCT_CODES = {"canvas": "canvas", "moodle": "moodle", "blackboardlearn": "blackboard",
-                 "blackboard": "blackboard", "desire2learn": "brightspace",
-                 "brightspace": "brightspace", "d2l": "brightspace", "sakai": "sakai"}
+PRODUCT_CODES = {
+    "canvas": "canvas",
+    "moodle": "moodle",
+    "blackboardlearn": "blackboard",
+    "blackboard": "blackboard",
+    "desire2learn": "brightspace",
+    "brightspace": "brightspace",
+    "d2l": "brightspace",
+    "sakai": "sakai",
+}
 
 
 def _refuse(message: str, code: str) -> ValidationError:
@@ -54,8 +61,13 @@ class ToolRegistration(DynamicRegistration):
     client_name = "microcred"
     description = "Markdown micro-courses with graded quizzes and stackable credentials."
 
-    def __init__(self, settings: Settings, config_url: str, token: str | None,
-                 platform: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        config_url: str,
+        token: str | None,
+        platform: dict[str, Any] | None = None,
+    ):
         self._urls = build_tool_urls(settings.public_url)
         self._config_url = config_url
         self._token = token
@@ -96,18 +108,29 @@ class ToolRegistration(DynamicRegistration):
         return PRODUCT_CODES.get(code.lower(), "generic")
 
     def get_messages(self) -> list[dict[str, Any]]:
-        deep_link: dict[str, Any] = {"type": "LtiDeepLinkingRequest",
-                                     "target_link_uri": self._urls.deep_link,
-                                     "label": "microcred: place an activity"}
+        deep_link: dict[str, Any] = {
+            "type": "LtiDeepLinkingRequest",
+            "target_link_uri": self._urls.deep_link,
+            "label": "microcred: place an activity",
+        }
         if self.product() == "canvas":
             deep_link["placements"] = ["link_selection", "assignment_selection"]
         else:
             for message in self._platform.get(PLATFORM_CONFIG, {}).get("messages_supported", []):
-                if isinstance(message, dict) and message.get("type") == "LtiDeepLinkingRequest" \
-                        and isinstance(message.get("placements"), list):
+                if (
+                    isinstance(message, dict)
+                    and message.get("type") == "LtiDeepLinkingRequest"
+                    and isinstance(message.get("placements"), list)
+                ):
                     deep_link["placements"] = message["placements"]
-        return [{"type": "LtiResourceLinkRequest", "target_link_uri": self._urls.launch,
-                 "label": "microcred"}, deep_link]
+        return [
+            {
+                "type": "LtiResourceLinkRequest",
+                "target_link_uri": self._urls.launch,
+                "label": "microcred",
+            },
+            deep_link,
+        ]
 
     def lti_registration_data(self) -> dict[str, Any]:
         data: dict[str, Any] = super().lti_registration_data()
@@ -136,20 +159,22 @@ def _refuse_private_host(host: str, field: str) -> None:
     try:
         infos = socket.getaddrinfo(host, None)
     except OSError as exc:
-        raise _refuse(f"The platform's {field} host does not resolve.",
-                      "LTI_DR_BAD_CONFIG") from exc
+        raise _refuse(
+            f"The platform's {field} host does not resolve.", "LTI_DR_BAD_CONFIG"
+        ) from exc
     for info in infos:
         ip = ipaddress.ip_address(info[4][0])
         if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
-            raise _refuse(f"The platform's {field} points at a private address.",
-                          "LTI_DR_BAD_CONFIG")
+            raise _refuse(
+                f"The platform's {field} points at a private address.", "LTI_DR_BAD_CONFIG"
+            )
 
 
 def issuer_prefixes(issuer: str, config_url: str) -> bool:
     """The spec's rule: the issuer is a prefix of the configuration URL (on a path boundary)."""
     if not config_url.startswith(issuer):
         return False
-    rest = config_url[len(issuer):]
+    rest = config_url[len(issuer) :]
     return issuer.endswith("/") or rest == "" or rest[0] in "/?#"
 
 
@@ -157,18 +182,20 @@ def fetch_platform_configuration(config_url: str, settings: Settings) -> dict[st
     """GET and check the platform's openid configuration."""
     _check_url(config_url, "openid_configuration", settings)
     try:
-        config = fetch_json(config_url, max_bytes=MAX_CONFIG_BYTES,
-                            what="the platform configuration")
+        config = fetch_json(
+            config_url, max_bytes=MAX_CONFIG_BYTES, what="the platform configuration"
+        )
     except ValueError as exc:
         raise _refuse(str(exc), "LTI_DR_FETCH_FAILED") from exc
     if not isinstance(config, dict):
         raise _refuse("The platform configuration is not a JSON object.", "LTI_DR_BAD_CONFIG")
     issuer = config.get("issuer")
     if not isinstance(issuer, str) or not issuer_prefixes(issuer, config_url):
-        raise _refuse("The platform's issuer is not a prefix of its configuration URL.",
-                      "LTI_DR_ISSUER_MISMATCH")
-    for field in ("authorization_endpoint", "token_endpoint", "jwks_uri",
-                  "registration_endpoint"):
+        raise _refuse(
+            "The platform's issuer is not a prefix of its configuration URL.",
+            "LTI_DR_ISSUER_MISMATCH",
+        )
+    for field in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         _check_url(config.get(field), field, settings)
     return config
 
@@ -179,11 +206,16 @@ def post_registration(config: dict[str, Any], body: dict[str, Any], token: str |
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
-        resp = requests.post(config["registration_endpoint"], data=json.dumps(body),
-                             headers=headers, timeout=FETCH_TIMEOUT)
+        resp = requests.post(
+            config["registration_endpoint"],
+            data=json.dumps(body),
+            headers=headers,
+            timeout=FETCH_TIMEOUT,
+        )
     except requests.RequestException as exc:
-        raise _refuse("The platform's registration endpoint did not answer.",
-                      "LTI_DR_FETCH_FAILED") from exc
+        raise _refuse(
+            "The platform's registration endpoint did not answer.", "LTI_DR_FETCH_FAILED"
+        ) from exc
     text = resp.text[:MAX_CONFIG_BYTES]
     if not 200 <= resp.status_code < 300:
         reason = text.strip()
@@ -195,24 +227,25 @@ def post_registration(config: dict[str, Any], body: dict[str, Any], token: str |
             pass
         if reason.lstrip().startswith("<"):
             reason = "an HTML error page"
-        raise _refuse(f"The platform refused the registration (HTTP {resp.status_code}): "
-                      f"{reason[:300]}", "LTI_DR_REFUSED")
+        raise _refuse(
+            f"The platform refused the registration (HTTP {resp.status_code}): {reason[:300]}",
+            "LTI_DR_REFUSED",
+        )
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise _refuse("The platform's registration answer is not JSON.",
-                      "LTI_DR_BAD_RESPONSE") from exc
+        raise _refuse(
+            "The platform's registration answer is not JSON.", "LTI_DR_BAD_RESPONSE"
+        ) from exc
 
 
-def register_with_platform(config_url: str, token: str | None, settings: Settings
-                           ) -> Registration:
+def register_with_platform(config_url: str, token: str | None, settings: Settings) -> Registration:
     """The whole exchange; returns the stored (flushed) registration."""
     config = fetch_platform_configuration(config_url, settings)
     tool = ToolRegistration(settings, config_url, token, config)
     answer = post_registration(config, tool.lti_registration_data(), token)
     if not isinstance(answer, dict) or not answer.get("client_id"):
-        raise _refuse("The platform's registration answer has no client_id.",
-                      "LTI_DR_BAD_RESPONSE")
+        raise _refuse("The platform's registration answer has no client_id.", "LTI_DR_BAD_RESPONSE")
     client_id = str(answer["client_id"])
     tool_config = answer.get(TOOL_CONFIG) if isinstance(answer.get(TOOL_CONFIG), dict) else {}
     deployment_id = tool_config.get("deployment_id")
@@ -226,16 +259,19 @@ def register_with_platform(config_url: str, token: str | None, settings: Setting
     reg = services.find_registration(config["issuer"], client_id)
     if reg is None:
         reg = services.create_registration(
-            issuer=config["issuer"], client_id=client_id,
+            issuer=config["issuer"],
+            client_id=client_id,
             name=f"{tool.product().capitalize()} at {urlsplit(config['issuer']).netloc}",
-            active=settings.auto_approve_registrations, **fields,
+            active=settings.auto_approve_registrations,
+            **fields,
         )
     else:  # a re-registration (Moodle "update" tokens) keeps approval state
         services.update_registration(reg, **fields)
-    if deployment_id is not None and str(deployment_id) and not any(
-        d.deployment_id == str(deployment_id) for d in reg.deployments
+    if (
+        deployment_id is not None
+        and str(deployment_id)
+        and not any(d.deployment_id == str(deployment_id) for d in reg.deployments)
     ):
         services.add_deployment(reg, str(deployment_id), "active")
-    log.info("dynamic registration of %s client %s (active=%s)", reg.issuer, client_id,
-             reg.active)
+    log.info("dynamic registration of %s client %s (active=%s)", reg.issuer, client_id, reg.active)
     return reg

@@ -101,9 +101,7 @@ def current_tool_key() -> ToolKey:
 def rotate_tool_key(overlap_days: int) -> ToolKey:
     """Make a new current key; the old ones stay published until now + overlap_days."""
     retire_at = utcnow() + timedelta(days=overlap_days)
-    for old in db.session.execute(
-        db.select(ToolKey).where(ToolKey.current.is_(True))
-    ).scalars():
+    for old in db.session.execute(db.select(ToolKey).where(ToolKey.current.is_(True))).scalars():
         old.current = False
         old.retire_at = retire_at
     key = new_tool_key(current=True)

@@ -43,7 +43,9 @@ from .urls import is_our_url
 #: An id_token issued longer ago than this (plus leeway) is refused whatever its exp says.
 MAX_TOKEN_AGE = 3600
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512,
+    "RS256": hashes.SHA256,
+    "RS384": hashes.SHA384,
+    "RS512": hashes.SHA512,
 }
 
 
@@ -53,8 +55,7 @@ def _b64url(segment: str) -> bytes:
     if len(segment) % 4 == 1 or "=" in segment:
         raise ValueError("bad base64url")
     try:
-        return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_",
-                                validate=True)
+        return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
     except binascii.Error as exc:
         raise ValueError("bad base64url") from exc
 
@@ -67,13 +68,15 @@ def verify_signature(token: str, key: RSAPublicKey, alg: str) -> None:
         if len(parts) != 3:
             raise ValueError("a JWS has three parts")
         signature = _b64url(parts[2])
-        key.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"), padding.PKCS1v15(),
-                   _HASHES[alg]())
+        key.verify(
+            signature, f"{parts[0]}.{parts[1]}".encode("ascii"), padding.PKCS1v15(), _HASHES[alg]()
+        )
     except InvalidSignature as exc:
         raise _refuse("LTI_BAD_SIGNATURE", "The launch signature is not valid.", 401) from exc
     except (ValueError, UnicodeEncodeError) as exc:
-        raise _refuse("LTI_BAD_SIGNATURE", "The launch token could not be verified.",
-                      401) from exc
+        raise _refuse("LTI_BAD_SIGNATURE", "The launch token could not be verified.", 401) from exc
+
+
 _http = requests.Session()
 
 
@@ -118,11 +121,14 @@ def _registration_row(reg_id: int, dep_id: str, *, complete: bool) -> tuple[Any,
 class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
     """Validate one id_token for the state record its login left in the store."""
 
-    def __init__(self, form: Mapping[str, str], record: StateRecord, settings: Settings,
-                 store: Store):
+    def __init__(
+        self, form: Mapping[str, str], record: StateRecord, settings: Settings, store: Store
+    ):
         super().__init__(
-            form, DbToolConf(db.session),  # type: ignore[arg-type]
-            session_service=_NotUsed(), cookie_service=_NotUsed(),  # type: ignore[arg-type]
+            form,
+            DbToolConf(db.session),  # type: ignore[arg-type]
+            session_service=_NotUsed(),
+            cookie_service=_NotUsed(),  # type: ignore[arg-type]
             requests_session=_http,
         )
         self.set_auto_validation(enable=False)
@@ -160,8 +166,9 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         try:
             super().validate_jwt_format()
         except LtiException as exc:
-            raise _refuse("LTI_BAD_MESSAGE",
-                          "The launch did not carry a readable id_token.") from exc
+            raise _refuse(
+                "LTI_BAD_MESSAGE", "The launch did not carry a readable id_token."
+            ) from exc
         if not isinstance(self._jwt.get("header"), dict) or not isinstance(self.claims, dict):
             raise _refuse("LTI_BAD_MESSAGE", "The launch did not carry a readable id_token.")
         return self
@@ -169,12 +176,12 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
     def validate_header(self) -> ToolMessageLaunch:
         header: dict[str, Any] = self._jwt["header"]  # type: ignore[assignment]
         if header.get("alg") not in ALGS:
-            raise _refuse("LTI_BAD_ALG", "The launch was not signed with RS256, RS384 or RS512.",
-                          401)
+            raise _refuse(
+                "LTI_BAD_ALG", "The launch was not signed with RS256, RS384 or RS512.", 401
+            )
         kid = header.get("kid")
         if not kid or not isinstance(kid, str):
-            raise _refuse("LTI_NO_KID", "The launch signature does not name its key (no kid).",
-                          401)
+            raise _refuse("LTI_NO_KID", "The launch signature does not name its key (no kid).", 401)
         return self
 
     def validate_registration(self) -> ToolMessageLaunch:
@@ -182,16 +189,19 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         dep_id = self.claims.get(c.DEPLOYMENT_ID)
         dep_id = dep_id if isinstance(dep_id, str) else ""
         reg_id = self._record.registration_id
-        self._row = regcache.cached(("launch", reg_id, dep_id),
-                                    lambda: _registration_row(reg_id, dep_id, complete=True))
+        self._row = regcache.cached(
+            ("launch", reg_id, dep_id), lambda: _registration_row(reg_id, dep_id, complete=True)
+        )
         if self._row is None:  # unknown deployment (or registration): never cached
             self._row = _registration_row(reg_id, dep_id, complete=False)
         if self._row is None:
             raise _refuse("LTI_UNKNOWN_PLATFORM", "This LMS is no longer registered.", 400)
         if not self._row[3]:
-            raise _refuse("LTI_REGISTRATION_INACTIVE",
-                          "This LMS registration is waiting for approval by the tool's "
-                          "administrator.", 403)
+            raise _refuse(
+                "LTI_REGISTRATION_INACTIVE",
+                "This LMS registration is waiting for approval by the tool's administrator.",
+                403,
+            )
         return self
 
     def validate_jwt_signature(self) -> ToolMessageLaunch:
@@ -199,8 +209,9 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         source = KeySource(self._row[0], self._row[4], self._row[5])
         key = platform_key(self._store, source, header["kid"])
         if key.alg and key.alg != header["alg"]:
-            raise _refuse("LTI_BAD_ALG", "The launch signature algorithm does not match its key.",
-                          401)
+            raise _refuse(
+                "LTI_BAD_ALG", "The launch signature algorithm does not match its key.", 401
+            )
         if header["alg"] not in _HASHES:
             raise _refuse("LTI_BAD_ALG", "The launch signature algorithm is refused.", 401)
         verify_signature(self._get_id_token(), key.key, header["alg"])
@@ -220,8 +231,10 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         if not message_type:
             raise _refuse("LTI_NO_MESSAGE_TYPE", "The launch does not say its message type.")
         if message_type not in c.SUPPORTED_MESSAGES:
-            raise _refuse("LTI_BAD_MESSAGE_TYPE",
-                          f"The tool does not handle {str(message_type)[:40]!r} messages.")
+            raise _refuse(
+                "LTI_BAD_MESSAGE_TYPE",
+                f"The tool does not handle {str(message_type)[:40]!r} messages.",
+            )
         self._check_audience(body)
         self._check_times(body)
         sub = body.get("sub")
@@ -237,18 +250,20 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         if not target or not isinstance(target, str):
             raise _refuse("LTI_MISSING_CLAIM", "The launch has no target_link_uri claim.")
         if not is_our_url(target, self._settings.public_url):
-            raise _refuse("LTI_BAD_TARGET", "The launch points at an address that is not this "
-                          "tool.")
+            raise _refuse(
+                "LTI_BAD_TARGET", "The launch points at an address that is not this tool."
+            )
         if message_type == c.RESOURCE_LINK_REQUEST:
             link = body.get(c.RESOURCE_LINK)
             if not isinstance(link, dict) or not link.get("id"):
-                raise _refuse("LTI_NO_RESOURCE_LINK", "The launch does not name its resource "
-                              "link.")
+                raise _refuse("LTI_NO_RESOURCE_LINK", "The launch does not name its resource link.")
         else:
             settings = body.get(c.DL_SETTINGS)
             if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
-                raise _refuse("LTI_MISSING_CLAIM", "The deep linking request has no settings "
-                              "with a return URL.")
+                raise _refuse(
+                    "LTI_MISSING_CLAIM",
+                    "The deep linking request has no settings with a return URL.",
+                )
         try:
             super().validate_message()
         except LtiException as exc:
@@ -260,8 +275,9 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         if not iss:
             raise _refuse("LTI_MISSING_CLAIM", "The launch has no iss claim.")
         if iss != self._row[1]:
-            raise _refuse("LTI_BAD_ISS", "The launch comes from another issuer than its login.",
-                          401)
+            raise _refuse(
+                "LTI_BAD_ISS", "The launch comes from another issuer than its login.", 401
+            )
         aud = body.get("aud")
         if not aud:
             raise _refuse("LTI_MISSING_CLAIM", "The launch has no aud claim.")
@@ -271,22 +287,26 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
             raise _refuse("LTI_BAD_AUD", "The launch is meant for another tool (aud).", 401)
         azp = body.get("azp")
         if (len(audiences) > 1 and azp is None) or (azp is not None and azp != client_id):
-            raise _refuse("LTI_BAD_AZP", "The launch's authorized party (azp) is not this tool.",
-                          401)
+            raise _refuse(
+                "LTI_BAD_AZP", "The launch's authorized party (azp) is not this tool.", 401
+            )
 
     def _check_times(self, body: dict[str, Any]) -> None:
         leeway = self._settings.jwt_leeway_seconds
         exp, iat, nbf = body.get("exp"), body.get("iat"), body.get("nbf", 0)
-        numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
-                      for v in (exp, iat, nbf))
+        numbers = all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in (exp, iat, nbf)
+        )
         if not numbers:
             raise _refuse("LTI_BAD_TIMESTAMPS", "The launch lacks valid exp and iat times.")
         now = self._now
         if exp <= now - leeway:
             raise _refuse("LTI_BAD_TIMESTAMPS", "The launch has expired; open it again.")
         if iat > now + leeway or nbf > now + leeway:
-            raise _refuse("LTI_BAD_TIMESTAMPS", "The launch was issued in the future; check the "
-                          "LMS server's clock.")
+            raise _refuse(
+                "LTI_BAD_TIMESTAMPS",
+                "The launch was issued in the future; check the LMS server's clock.",
+            )
         if iat < now - MAX_TOKEN_AGE - leeway:
             raise _refuse("LTI_BAD_TIMESTAMPS", "The launch was issued too long ago.")
 
@@ -298,8 +318,11 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         digest = hashlib.sha256(nonce.encode()).hexdigest()
         ttl = int(self.claims["exp"]) - self._now + self._settings.jwt_leeway_seconds + 1
         if not self._store.add(f"lti:nonce:{self._row[0]}:{digest}", "1", max(ttl, 1)):
-            raise _refuse("LTI_NONCE_REPLAYED", "This launch was already used; open the activity "
-                          "again from your LMS.", 401)
+            raise _refuse(
+                "LTI_NONCE_REPLAYED",
+                "This launch was already used; open the activity again from your LMS.",
+                401,
+            )
         if nonce != self._record.nonce:
             raise _refuse("LTI_BAD_NONCE", "The launch does not answer this login (nonce).", 401)
         return self
@@ -309,14 +332,17 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         dep_pk, status = self._row[6], self._row[7]
         if dep_pk is None:
             dep_pk, status = ensure_deployment(
-                self._row[0], self.claims[c.DEPLOYMENT_ID],
+                self._row[0],
+                self.claims[c.DEPLOYMENT_ID],
                 "active" if self._settings.auto_approve_registrations else "pending",
             )
-        return ValidatedLaunch(self.claims, self._row[0], self._row[1], self._row[2], dep_pk,
-                               status)
+        return ValidatedLaunch(
+            self.claims, self._row[0], self._row[1], self._row[2], dep_pk, status
+        )
 
 
-def validate_launch(form: Mapping[str, str], record: StateRecord, settings: Settings,
-                    store: Store) -> ValidatedLaunch:
+def validate_launch(
+    form: Mapping[str, str], record: StateRecord, settings: Settings, store: Store
+) -> ValidatedLaunch:
     """Validate the posted id_token against the login's state record."""
     return ToolMessageLaunch(form, record, settings, store).validate().result()

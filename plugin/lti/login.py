@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -50,8 +50,16 @@ class StateRecord:
     storage_target: str | None
 
     def to_json(self) -> str:
-        return json.dumps([self.registration_id, self.client_id, self.nonce,
-                           self.target_link_uri, self.platform_origin, self.storage_target])
+        return json.dumps(
+            [
+                self.registration_id,
+                self.client_id,
+                self.nonce,
+                self.target_link_uri,
+                self.platform_origin,
+                self.storage_target,
+            ]
+        )
 
     @classmethod
     def from_json(cls, raw: str) -> StateRecord:
@@ -92,27 +100,55 @@ def _login_rows(iss: str, client_id: str) -> tuple[LoginRegistration, ...] | Non
 
 def find_login_registration(iss: str, client_id: str) -> LoginRegistration:
     """The registration a login names; LaunchError when unknown, ambiguous or inactive."""
-    rows = regcache.cached(("login", iss, client_id),
-                           lambda: _login_rows(iss, client_id)) or ()
+    rows = regcache.cached(("login", iss, client_id), lambda: _login_rows(iss, client_id)) or ()
     if not rows:
         raise LaunchError(
             "This LMS is not registered with the tool (unknown issuer"
             + (" and client_id)." if client_id else ")."),
-            code="LTI_UNKNOWN_PLATFORM", status=400,
+            code="LTI_UNKNOWN_PLATFORM",
+            status=400,
         )
     if len(rows) > 1:
         raise LaunchError(
             "Several registrations share this issuer and the LMS did not say which one "
             "(no client_id in the login request). Ask the LMS administrator to send client_id.",
-            code="LTI_AMBIGUOUS_CLIENT", status=400,
+            code="LTI_AMBIGUOUS_CLIENT",
+            status=400,
         )
     reg = rows[0]
     if not reg.active:
         raise LaunchError(
             "This LMS registration is waiting for approval by the tool's administrator.",
-            code="LTI_REGISTRATION_INACTIVE", status=403,
+            code="LTI_REGISTRATION_INACTIVE",
+            status=403,
         )
     return reg
+
+
+def _speculative_login(
+    iss: str,
+    client_id: str,
+    state: str,
+    record_for: Callable[[LoginRegistration], StateRecord],
+    store: Store,
+) -> LoginRegistration | None:
+    """The registration from this process's cache, with the state written and the registry
+    generation read in one store round trip; None (and no state left) unless the cached entry
+    was still current and usable, so the caller then does the checked lookup."""
+    if regcache.known():
+        return None
+    hit = regcache.peek(("login", iss, client_id))
+    rows = hit[1] if hit is not None else None
+    if not rows or len(rows) != 1 or not rows[0].active:
+        return None  # refusals are always decided on fresh data
+    reg: LoginRegistration = rows[0]
+    key = state_key(state)
+    current = store.set_and_get(key, record_for(reg).to_json(), STATE_TTL, regcache.GENERATION_KEY)
+    regcache.prime(current)
+    if (current or "0") == hit[0]:  # type: ignore[index]
+        return reg
+    store.delete(key)  # registrations changed meanwhile: nobody has seen this state yet
+    return None
 
 
 def begin_login(params: Mapping[str, str], settings: Settings, store: Store) -> LoginResult:
@@ -120,24 +156,37 @@ def begin_login(params: Mapping[str, str], settings: Settings, store: Store) -> 
     iss = _param(params, "iss")
     login_hint = _param(params, "login_hint")
     target = _param(params, "target_link_uri")
-    missing = [n for n, v in (("iss", iss), ("login_hint", login_hint),
-                              ("target_link_uri", target)) if not v]
+    missing = [
+        n
+        for n, v in (("iss", iss), ("login_hint", login_hint), ("target_link_uri", target))
+        if not v
+    ]
     if missing:
         raise LaunchError(
             f"The login request from the LMS lacks {', '.join(missing)}.",
-            code="LTI_LOGIN_MISSING_PARAM", status=400,
+            code="LTI_LOGIN_MISSING_PARAM",
+            status=400,
         )
     if not is_our_url(target, settings.public_url):
-        raise LaunchError("The LMS asked to open an address that is not this tool.",
-                          code="LTI_BAD_TARGET", status=400)
+        raise LaunchError(
+            "The LMS asked to open an address that is not this tool.",
+            code="LTI_BAD_TARGET",
+            status=400,
+        )
     client_id = _param(params, "client_id")
-    reg = find_login_registration(iss, client_id)
-    platform_origin = origin_of(reg.auth_login_url) or ""
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     storage_target = _param(params, "lti_storage_target") or None
-    record = StateRecord(reg.id, reg.client_id, nonce, target, platform_origin, storage_target)
-    store.set(state_key(state), record.to_json(), STATE_TTL)
+
+    def record_for(reg: LoginRegistration) -> StateRecord:
+        origin = origin_of(reg.auth_login_url) or ""
+        return StateRecord(reg.id, reg.client_id, nonce, target, origin, storage_target)
+
+    reg = _speculative_login(iss, client_id, state, record_for, store)
+    if reg is None:
+        reg = find_login_registration(iss, client_id)
+        store.set(state_key(state), record_for(reg).to_json(), STATE_TTL)
+    platform_origin = origin_of(reg.auth_login_url) or ""
 
     query = {
         "scope": "openid",

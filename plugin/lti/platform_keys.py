@@ -65,8 +65,9 @@ class KeySource:
 def fetch_json(url: str, *, max_bytes: int = MAX_JWKS_BYTES, what: str = "document") -> Any:
     """GET a JSON document with timeouts and a size limit; raise ValueError on any problem."""
     try:
-        with _http.get(url, timeout=FETCH_TIMEOUT, stream=True,
-                       headers={"Accept": "application/json"}) as resp:
+        with _http.get(
+            url, timeout=FETCH_TIMEOUT, stream=True, headers={"Accept": "application/json"}
+        ) as resp:
             if resp.status_code != 200:
                 raise ValueError(f"{what} at {url} answered HTTP {resp.status_code}")
             body = b""
@@ -132,11 +133,13 @@ def _fetch(store: Store, source: KeySource) -> dict[str, PlatformKey]:
         log.warning("registration %s: %s", source.registration_id, exc)
         raise LaunchError(
             "The tool could not read your LMS's public keys; try again in a minute.",
-            code="LTI_JWKS_UNAVAILABLE", status=502,
+            code="LTI_JWKS_UNAVAILABLE",
+            status=502,
         ) from exc
     store.set(_store_key(source), json.dumps(data), STORE_TTL)
-    log.info("registration %s: fetched platform key set (%d keys)", source.registration_id,
-             len(keys))
+    log.info(
+        "registration %s: fetched platform key set (%d keys)", source.registration_id, len(keys)
+    )
     return keys
 
 
@@ -149,8 +152,11 @@ def platform_key(store: Store, source: KeySource, kid: str) -> PlatformKey:
         try:
             keys = parse_jwks(json.loads(source.key_set or "{}"))
         except ValueError as exc:
-            raise LaunchError("The pasted key set of this platform is not valid.",
-                              code="LTI_BAD_KEY_SET", status=500) from exc
+            raise LaunchError(
+                "The pasted key set of this platform is not valid.",
+                code="LTI_BAD_KEY_SET",
+                status=500,
+            ) from exc
         _remember(source, keys)
         return _pick(keys, kid)
     keys = _from_store(store, source)
@@ -168,8 +174,11 @@ def platform_key(store: Store, source: KeySource, kid: str) -> PlatformKey:
 def _pick(keys: dict[str, PlatformKey], kid: str) -> PlatformKey:
     key = keys.get(kid)
     if key is None:
-        raise LaunchError("The launch was signed with a key your LMS does not publish.",
-                          code="LTI_BAD_KID", status=401)
+        raise LaunchError(
+            "The launch was signed with a key your LMS does not publish.",
+            code="LTI_BAD_KID",
+            status=401,
+        )
     return key
 
 

@@ -42,6 +42,26 @@ def generation() -> str:
         return value
 
 
+def prime(value: str | None) -> None:
+    """Take this request's generation from a store read the caller batched with its own."""
+    if "lti_registry_generation" not in g:
+        g.lti_registry_generation = value or "0"
+
+
+def known() -> bool:
+    """True once this request has read the generation."""
+    return "lti_registry_generation" in g
+
+
+def peek(key: tuple[Any, ...]) -> tuple[str, Any] | None:
+    """This process's unexpired entry for `key` as (generation, value), whatever the current
+    generation: a caller may act on it speculatively and must check the generation after."""
+    now = time.monotonic()
+    with _lock:
+        hit = _entries.get((_app_token(), *key))
+    return (hit[0], hit[2]) if hit is not None and hit[1] > now else None
+
+
 def _app_token() -> str:
     """Each app (each database) has its own entries: tests build many apps in one process."""
     token = current_app.extensions.get("microcred.lti.regcache")

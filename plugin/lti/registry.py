@@ -78,8 +78,9 @@ def register_deep_link_items(fn: Callable[[LaunchContext], list[DeepLinkItem]]) 
         _item_sources.append(fn)
 
 
-def deep_link_items(ctx: LaunchContext, default: Callable[[LaunchContext], list[DeepLinkItem]]
-                    ) -> list[DeepLinkItem]:
+def deep_link_items(
+    ctx: LaunchContext, default: Callable[[LaunchContext], list[DeepLinkItem]]
+) -> list[DeepLinkItem]:
     """Every placeable item from the registered sources, or `default(ctx)` when there are none."""
     if not _item_sources:
         return default(ctx)

@@ -20,13 +20,28 @@ INSTRUCTOR_NAMES = frozenset({"Instructor", "TeachingAssistant", "ContentDevelop
 LEARNER_NAMES = frozenset({"Learner"})
 ADMIN_NAMES = frozenset({"Administrator"})
 #: Institution roles treated as course roles when the launch has no context role.
-INSTITUTION_AS_CONTEXT = {"Faculty": "Instructor", "Instructor": "Instructor",
-                          "Student": "Learner", "Learner": "Learner",
-                          "Administrator": "Administrator"}
+INSTITUTION_AS_CONTEXT = {
+    "Faculty": "Instructor",
+    "Instructor": "Instructor",
+    "Student": "Learner",
+    "Learner": "Learner",
+    "Administrator": "Administrator",
+}
 #: System roles that make a person an administrator whatever the course roles say.
 SYSTEM_ADMIN_NAMES = frozenset({"Administrator", "SysAdmin"})
-_CONTEXT_SHORT = frozenset({"Learner", "Instructor", "ContentDeveloper", "Member", "Manager",
-                            "Mentor", "Administrator", "TeachingAssistant", "Officer"})
+_CONTEXT_SHORT = frozenset(
+    {
+        "Learner",
+        "Instructor",
+        "ContentDeveloper",
+        "Member",
+        "Manager",
+        "Mentor",
+        "Administrator",
+        "TeachingAssistant",
+        "Officer",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -56,14 +71,14 @@ def parse_role(value: str) -> Role | None:
     if not value:
         return None
     if value.startswith(MEMBERSHIP):
-        return Role("context", value[len(MEMBERSHIP):])
+        return Role("context", value[len(MEMBERSHIP) :])
     if value.startswith(LIS + "membership/"):
         # A sub-role such as membership/Instructor#TeachingAssistant: the fragment names it.
         return Role("context", value.rsplit("#", 1)[-1]) if "#" in value else None
     if value.startswith(INSTITUTION):
-        return Role("institution", value[len(INSTITUTION):])
+        return Role("institution", value[len(INSTITUTION) :])
     if value.startswith(SYSTEM):
-        return Role("system", value[len(SYSTEM):])
+        return Role("system", value[len(SYSTEM) :])
     if "/" not in value and "#" not in value and ":" not in value:
         # Deprecated short names (LTI 1.1 habit) are context roles.
         return Role("context", value) if value in _CONTEXT_SHORT else None

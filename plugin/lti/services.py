@@ -19,8 +19,20 @@ from .urls import ToolUrls, build_tool_urls, origin_of
 
 FRAME_ANCESTORS_KEY = "lti:frame-ancestors"
 _URL_FIELDS = ("auth_login_url", "auth_token_url", "auth_audience", "key_set_url")
-_EDITABLE = frozenset({"issuer", "client_id", "name", "product", "auth_login_url",
-                       "auth_token_url", "auth_audience", "key_set_url", "key_set", "active"})
+_EDITABLE = frozenset(
+    {
+        "issuer",
+        "client_id",
+        "name",
+        "product",
+        "auth_login_url",
+        "auth_token_url",
+        "auth_audience",
+        "key_set_url",
+        "key_set",
+        "active",
+    }
+)
 
 
 def tool_urls() -> ToolUrls:
@@ -30,9 +42,11 @@ def tool_urls() -> ToolUrls:
 
 def list_registrations() -> list[Registration]:
     """Every registration, by issuer then client_id."""
-    return list(db.session.execute(
-        db.select(Registration).order_by(Registration.issuer, Registration.client_id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            db.select(Registration).order_by(Registration.issuer, Registration.client_id)
+        ).scalars()
+    )
 
 
 def get_registration(reg_id: int) -> Registration | None:
@@ -42,8 +56,9 @@ def get_registration(reg_id: int) -> Registration | None:
 def find_registration(issuer: str, client_id: str) -> Registration | None:
     """The registration for (issuer, client_id), or None."""
     return db.session.execute(
-        db.select(Registration).where(Registration.issuer == issuer,
-                                      Registration.client_id == client_id)
+        db.select(Registration).where(
+            Registration.issuer == issuer, Registration.client_id == client_id
+        )
     ).scalar_one_or_none()
 
 
@@ -52,12 +67,15 @@ def check_platform_url(value: str, field: str) -> str:
     value = (value or "").strip()
     origin = origin_of(value)
     if origin is None:
-        raise ValidationError(f"{field} must be an absolute http(s) URL, not {value[:100]!r}.",
-                              code="LTI_BAD_URL")
+        raise ValidationError(
+            f"{field} must be an absolute http(s) URL, not {value[:100]!r}.", code="LTI_BAD_URL"
+        )
     if value.startswith("http://") and not settings().allow_insecure_platforms:
         raise ValidationError(
             f"{field} must use https ({value[:100]}); plain http is only allowed outside "
-            "production with ALLOW_INSECURE_PLATFORMS.", code="LTI_INSECURE_URL")
+            "production with ALLOW_INSECURE_PLATFORMS.",
+            code="LTI_INSECURE_URL",
+        )
     return value
 
 
@@ -66,11 +84,13 @@ def _check_key_set(key_set: str) -> str:
         data = json.loads(key_set)
         keys = parse_jwks(data)
     except ValueError as exc:
-        raise ValidationError(f"The pasted key set is not a valid JWKS: {exc}.",
-                              code="LTI_BAD_KEY_SET") from exc
+        raise ValidationError(
+            f"The pasted key set is not a valid JWKS: {exc}.", code="LTI_BAD_KEY_SET"
+        ) from exc
     if not keys:
-        raise ValidationError("The pasted key set has no RSA signing key with a kid.",
-                              code="LTI_BAD_KEY_SET")
+        raise ValidationError(
+            "The pasted key set has no RSA signing key with a kid.", code="LTI_BAD_KEY_SET"
+        )
     return json.dumps(data)
 
 
@@ -84,8 +104,9 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     if "client_id" in out and not out["client_id"]:
         raise ValidationError("client_id is required.", code="LTI_MISSING_FIELD")
     if "product" in out and out["product"] not in PRODUCTS:
-        raise ValidationError(f"product must be one of {', '.join(PRODUCTS)}.",
-                              code="LTI_BAD_PRODUCT")
+        raise ValidationError(
+            f"product must be one of {', '.join(PRODUCTS)}.", code="LTI_BAD_PRODUCT"
+        )
     for name in _URL_FIELDS:
         if name in out:
             out[name] = check_platform_url(out[name], name) if out[name] else None
@@ -105,24 +126,43 @@ def _invalidate() -> None:
 
 
 def create_registration(
-    *, issuer: str, client_id: str, name: str, auth_login_url: str, auth_token_url: str,
-    auth_audience: str | None = None, key_set_url: str | None = None,
-    key_set: str | None = None, product: str = "generic", deployment_ids: Sequence[str] = (),
+    *,
+    issuer: str,
+    client_id: str,
+    name: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    auth_audience: str | None = None,
+    key_set_url: str | None = None,
+    key_set: str | None = None,
+    product: str = "generic",
+    deployment_ids: Sequence[str] = (),
     active: bool = True,
 ) -> Registration:
     """Add a platform registration (and its known deployments, active). Raises ValidationError."""
-    fields = _clean({
-        "issuer": issuer, "client_id": client_id, "name": name, "product": product,
-        "auth_login_url": auth_login_url, "auth_token_url": auth_token_url,
-        "auth_audience": auth_audience, "key_set_url": key_set_url, "key_set": key_set,
-    })
+    fields = _clean(
+        {
+            "issuer": issuer,
+            "client_id": client_id,
+            "name": name,
+            "product": product,
+            "auth_login_url": auth_login_url,
+            "auth_token_url": auth_token_url,
+            "auth_audience": auth_audience,
+            "key_set_url": key_set_url,
+            "key_set": key_set,
+        }
+    )
     if not fields["key_set_url"] and not fields["key_set"]:
-        raise ValidationError("Give the platform's key set URL or paste its key set (JWKS).",
-                              code="LTI_NO_KEYS")
+        raise ValidationError(
+            "Give the platform's key set URL or paste its key set (JWKS).", code="LTI_NO_KEYS"
+        )
     if find_registration(fields["issuer"], fields["client_id"]) is not None:
         raise ValidationError(
             f"A registration for issuer {fields['issuer']} and client_id {fields['client_id']} "
-            "already exists.", code="LTI_DUPLICATE_REGISTRATION")
+            "already exists.",
+            code="LTI_DUPLICATE_REGISTRATION",
+        )
     reg = Registration(active=active, **fields)
     db.session.add(reg)
     db.session.flush()
@@ -137,21 +177,24 @@ def update_registration(reg: Registration, **fields: Any) -> Registration:
     """Change some fields of a registration (same checks as create)."""
     unknown = set(fields) - _EDITABLE
     if unknown:
-        raise ValidationError(f"Unknown registration fields: {', '.join(sorted(unknown))}.",
-                              code="LTI_BAD_FIELD")
+        raise ValidationError(
+            f"Unknown registration fields: {', '.join(sorted(unknown))}.", code="LTI_BAD_FIELD"
+        )
     cleaned = _clean(fields)
     key_set_url = cleaned.get("key_set_url", reg.key_set_url)
     key_set = cleaned.get("key_set", reg.key_set)
     if not key_set_url and not key_set:
-        raise ValidationError("Give the platform's key set URL or paste its key set (JWKS).",
-                              code="LTI_NO_KEYS")
+        raise ValidationError(
+            "Give the platform's key set URL or paste its key set (JWKS).", code="LTI_NO_KEYS"
+        )
     issuer = cleaned.get("issuer", reg.issuer)
     client_id = cleaned.get("client_id", reg.client_id)
     other = find_registration(issuer, client_id)
     if other is not None and other.id != reg.id:
         raise ValidationError(
             f"A registration for issuer {issuer} and client_id {client_id} already exists.",
-            code="LTI_DUPLICATE_REGISTRATION")
+            code="LTI_DUPLICATE_REGISTRATION",
+        )
     if key_set_url != reg.key_set_url or key_set != reg.key_set:
         forget_key_set(get_store(), KeySource(reg.id, reg.key_set_url, reg.key_set))
     for name, value in cleaned.items():
@@ -173,8 +216,9 @@ def list_deployments(status: str | None = None) -> list[Deployment]:
     query = db.select(Deployment).order_by(Deployment.id.desc())
     if status is not None:
         if status not in DEPLOYMENT_STATUSES:
-            raise ValidationError(f"status must be one of {', '.join(DEPLOYMENT_STATUSES)}.",
-                                  code="LTI_BAD_STATUS")
+            raise ValidationError(
+                f"status must be one of {', '.join(DEPLOYMENT_STATUSES)}.", code="LTI_BAD_STATUS"
+            )
         query = query.where(Deployment.status == status)
     return list(db.session.execute(query).scalars())
 
@@ -182,8 +226,9 @@ def list_deployments(status: str | None = None) -> list[Deployment]:
 def set_deployment_status(dep: Deployment, status: str) -> None:
     """Approve (active), hold (pending) or disable a deployment."""
     if status not in DEPLOYMENT_STATUSES:
-        raise ValidationError(f"status must be one of {', '.join(DEPLOYMENT_STATUSES)}.",
-                              code="LTI_BAD_STATUS")
+        raise ValidationError(
+            f"status must be one of {', '.join(DEPLOYMENT_STATUSES)}.", code="LTI_BAD_STATUS"
+        )
     dep.status = status
     dep.decided_at = utcnow()
     db.session.flush()
@@ -196,17 +241,25 @@ def add_deployment(reg: Registration, deployment_id: str, status: str = "active"
     if not deployment_id:
         raise ValidationError("deployment_id is required.", code="LTI_MISSING_FIELD")
     if status not in DEPLOYMENT_STATUSES:
-        raise ValidationError(f"status must be one of {', '.join(DEPLOYMENT_STATUSES)}.",
-                              code="LTI_BAD_STATUS")
+        raise ValidationError(
+            f"status must be one of {', '.join(DEPLOYMENT_STATUSES)}.", code="LTI_BAD_STATUS"
+        )
     existing = db.session.execute(
-        db.select(Deployment).where(Deployment.registration_id == reg.id,
-                                    Deployment.deployment_id == deployment_id)
+        db.select(Deployment).where(
+            Deployment.registration_id == reg.id, Deployment.deployment_id == deployment_id
+        )
     ).scalar_one_or_none()
     if existing is not None:
-        raise ValidationError(f"Deployment {deployment_id} already exists for this registration.",
-                              code="LTI_DUPLICATE_DEPLOYMENT")
-    dep = Deployment(registration_id=reg.id, deployment_id=deployment_id, status=status,
-                     decided_at=utcnow() if status != "pending" else None)
+        raise ValidationError(
+            f"Deployment {deployment_id} already exists for this registration.",
+            code="LTI_DUPLICATE_DEPLOYMENT",
+        )
+    dep = Deployment(
+        registration_id=reg.id,
+        deployment_id=deployment_id,
+        status=status,
+        decided_at=utcnow() if status != "pending" else None,
+    )
     db.session.add(dep)
     db.session.flush()
     _invalidate()
@@ -229,15 +282,21 @@ def jwks() -> dict[str, Any]:
 
 
 def frame_ancestors() -> list[str]:
-    """Origins allowed to frame the tool: those of every active registration's URLs (cached)."""
+    """Origins allowed to frame the tool: those of every active registration's URLs (cached in
+    the process while the registry generation holds, and in the shared store)."""
+    return list(regcache.cached(("frame-ancestors",), _frame_ancestors) or ())
+
+
+def _frame_ancestors() -> list[str]:
     store = get_store()
     raw = store.get(FRAME_ANCESTORS_KEY)
     if raw is not None:
         return list(json.loads(raw))
     origins: set[str] = set()
     rows = db.session.execute(
-        db.select(Registration.issuer, Registration.auth_login_url, Registration.auth_token_url)
-        .where(Registration.active.is_(True))
+        db.select(
+            Registration.issuer, Registration.auth_login_url, Registration.auth_token_url
+        ).where(Registration.active.is_(True))
     )
     for row in rows:
         origins.update(o for o in (origin_of(u) for u in row) if o)

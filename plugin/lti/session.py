@@ -18,9 +18,11 @@ from flask import Response, current_app, g, request, url_for
 from itsdangerous import BadSignature, TimestampSigner
 from markupsafe import Markup, escape
 
+from ..access import declare
 from ..errors import AccessDenied, NotSignedIn
 from ..extensions import csrf
 from ..web import get_store, settings
+from . import regcache
 from .context import LaunchContext
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,8 +44,9 @@ def launch_key(launch_id: str) -> str:
 def _signer() -> TimestampSigner:
     signer = current_app.extensions.get("microcred.lti.signer")
     if signer is None:
-        signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="mc-session",
-                                 digest_method=hashlib.sha256)
+        signer = TimestampSigner(
+            current_app.config["SECRET_KEY"], salt="mc-session", digest_method=hashlib.sha256
+        )
         current_app.extensions["microcred.lti.signer"] = signer
     return signer  # type: ignore[no-any-return]
 
@@ -63,8 +66,16 @@ def save_launch(ctx: LaunchContext) -> str:
 def set_session_cookie(response: Response, token: str) -> None:
     """Under HTTPS, also set the token as a partitioned cross-site cookie."""
     if settings().is_https:
-        response.set_cookie(COOKIE, token, max_age=session_ttl(), secure=True, httponly=True,
-                            samesite="None", partitioned=True, path="/")
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=session_ttl(),
+            secure=True,
+            httponly=True,
+            samesite="None",
+            partitioned=True,
+            path="/",
+        )
 
 
 def _incoming_token() -> str | None:
@@ -84,12 +95,19 @@ def get_launch() -> LaunchContext | None:
         return g.lti_launch  # type: ignore[no-any-return]
     ctx: LaunchContext | None = None
     token = _incoming_token()
+    # Settled before the store is asked: when the store is down, the error page this request
+    # ends on must not ask again (and fail again) while rendering.
+    g.lti_launch, g.lti_token = None, None
     if token:
         try:
             launch_id = _signer().unsign(token, max_age=session_ttl()).decode()
         except BadSignature:
             launch_id = None
-        raw = get_store().get(launch_key(launch_id)) if launch_id else None
+        raw = None
+        if launch_id:
+            # The registry generation comes along: the page's CSP (frame_ancestors) needs it.
+            raw, generation = get_store().get_many([launch_key(launch_id), regcache.GENERATION_KEY])
+            regcache.prime(generation)
         if raw is not None:
             ctx = LaunchContext.from_json(raw)
     g.lti_launch, g.lti_token = ctx, token if ctx else None
@@ -100,8 +118,10 @@ def current_launch() -> LaunchContext:
     """The launch of this request; NotSignedIn (401) when the session is missing or over."""
     ctx = get_launch()
     if ctx is None:
-        raise NotSignedIn("Your session has ended or the page was opened without one. "
-                          "Open the activity again from your LMS.")
+        raise NotSignedIn(
+            "Your session has ended or the page was opened without one. "
+            "Open the activity again from your LMS."
+        )
     return ctx
 
 
@@ -131,7 +151,8 @@ def require_launch(roles: Iterable[str] | str | None = None) -> Callable[[F], F]
                 raise AccessDenied("This page is for " + " or ".join(wanted) + "s of the course.")
             return fn(*args, **kwargs)
 
-        return csrf.exempt(wrapper)  # type: ignore[no-any-return]
+        who = " or ".join(wanted) if wanted else "any role"
+        return csrf.exempt(declare(wrapper, f"LTI launch session: {who}"))  # type: ignore[no-any-return]
 
     return decorate
 

@@ -32,9 +32,11 @@ def to_pylti_registration(reg: Registration) -> PyltiRegistration:
     pylti.set_key_set(json.loads(reg.key_set) if reg.key_set else None)
     pylti.set_tool_private_key(key.private_key_pem)
     private = serialization.load_pem_private_key(key.private_key_pem.encode(), password=None)
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     pylti.set_tool_public_key(public_pem)
     return pylti
 
@@ -95,7 +97,8 @@ class DbToolConf(ToolConfAbstract[Any]):
         ).scalar_one_or_none()
         return PyltiDeployment().set_deployment_id(found.deployment_id) if found else None
 
-    def get_jwks(self, iss: str | None = None, client_id: str | None = None,
-                 **kwargs: Any) -> dict[str, Any]:
+    def get_jwks(
+        self, iss: str | None = None, client_id: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """The tool's JWKS (one key set for every registration)."""
         return tool_jwks()

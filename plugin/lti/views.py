@@ -11,11 +11,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from .. import signals
+from ..access import public
 from ..errors import LaunchError, ValidationError
 from ..extensions import csrf, db
 from ..web import get_store, settings
 from . import deeplink as dl
-from . import records
+from . import records, regcache
 from .context import DEEP_LINKING_REQUEST, build_launch_context
 from .dynreg import register_with_platform
 from .launch import ValidatedLaunch, validate_launch
@@ -44,8 +45,16 @@ def _set_state_cookie(response: Response, state: str) -> None:
     # never comes back on the LMS's cross-site form_post. Plain-http loopback (dev, tests)
     # binds the state through Platform Storage when offered, else by the state alone.
     if settings().is_https:
-        response.set_cookie(state_cookie_name(state), state, max_age=STATE_TTL, secure=True,
-                            httponly=True, samesite="None", partitioned=True, path="/lti/")
+        response.set_cookie(
+            state_cookie_name(state),
+            state,
+            max_age=STATE_TTL,
+            secure=True,
+            httponly=True,
+            samesite="None",
+            partitioned=True,
+            path="/lti/",
+        )
 
 
 def _state_cookie_matches(state: str) -> bool:
@@ -54,17 +63,27 @@ def _state_cookie_matches(state: str) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt
+@public("LTI OIDC login initiation from the platform")
 def login() -> Any:
     """OIDC login initiation from the platform (GET or POST)."""
     result = begin_login(request.values, settings(), get_store())
     if result.storage_target:
-        response = Response(render_template(
-            "lti/storage.html", mode="login", title="Opening the activity…",
-            config={"mode": "login", "origin": result.platform_origin,
-                    "target": result.storage_target, "state": result.state,
-                    "nonce": result.nonce, "auth_url": result.auth_url},
-            auth_url=result.auth_url,
-        ))
+        response = Response(
+            render_template(
+                "lti/storage.html",
+                mode="login",
+                title="Opening the activity…",
+                config={
+                    "mode": "login",
+                    "origin": result.platform_origin,
+                    "target": result.storage_target,
+                    "state": result.state,
+                    "nonce": result.nonce,
+                    "auth_url": result.auth_url,
+                },
+                auth_url=result.auth_url,
+            )
+        )
     else:
         response = redirect(result.auth_url, 302)  # type: ignore[assignment]
     _set_state_cookie(response, result.state)
@@ -74,16 +93,20 @@ def login() -> Any:
 def _take_record(state: str) -> StateRecord:
     raw = get_store().take(state_key(state))
     if raw is None:
-        raise LaunchError("This launch is unknown or was already used. Open the activity again "
-                          "from your LMS.", code="LTI_STATE_UNKNOWN", status=400)
+        raise LaunchError(
+            "This launch is unknown or was already used. Open the activity again from your LMS.",
+            code="LTI_STATE_UNKNOWN",
+            status=400,
+        )
     return StateRecord.from_json(raw)
 
 
 def _launch_form() -> tuple[str, str]:
     if request.form.get("error"):
         reason = request.form.get("error_description") or request.form["error"]
-        raise LaunchError(f"The LMS refused the sign-in: {reason[:200]}",
-                          code="LTI_PLATFORM_ERROR", status=400)
+        raise LaunchError(
+            f"The LMS refused the sign-in: {reason[:200]}", code="LTI_PLATFORM_ERROR", status=400
+        )
     state = request.form.get("state", "")
     if not state:
         raise LaunchError("The launch has no state.", code="LTI_STATE_UNKNOWN", status=400)
@@ -94,10 +117,13 @@ def _launch_form() -> tuple[str, str]:
 
 @bp.post("/launch")
 @csrf.exempt
+@public("LTI launch: the platform signed id_token is the credential")
 def launch() -> Any:
     """The redirect URI: the platform form-posts id_token and state here."""
     state, id_token = _launch_form()
-    raw = get_store().get(state_key(state))
+    # The registry generation comes along: validating the launch needs it.
+    raw, generation = get_store().get_many([state_key(state), regcache.GENERATION_KEY])
+    regcache.prime(generation)
     if raw is None:
         _take_record(state)  # raises LTI_STATE_UNKNOWN
     record = StateRecord.from_json(raw)  # type: ignore[arg-type]
@@ -105,22 +131,33 @@ def launch() -> Any:
         if record.storage_target:
             # Cookie-less: read state and nonce back from Platform Storage, then finish.
             return render_template(
-                "lti/storage.html", mode="launch", title="Opening the activity…",
-                config={"mode": "launch", "origin": record.platform_origin,
-                        "target": record.storage_target, "state": state,
-                        "nonce": record.nonce},
-                id_token=id_token, state=state,
+                "lti/storage.html",
+                mode="launch",
+                title="Opening the activity…",
+                config={
+                    "mode": "launch",
+                    "origin": record.platform_origin,
+                    "target": record.storage_target,
+                    "state": state,
+                    "nonce": record.nonce,
+                },
+                id_token=id_token,
+                state=state,
             )
         if settings().is_https:
             _take_record(state)
-            raise LaunchError("This launch did not start in this browser. Open the activity "
-                              "again from your LMS.", code="LTI_STATE_MISMATCH", status=403)
+            raise LaunchError(
+                "This launch did not start in this browser. Open the activity again from your LMS.",
+                code="LTI_STATE_MISMATCH",
+                status=403,
+            )
     record = _take_record(state)
     return _complete(validate_launch(request.form, record, settings(), get_store()), state)
 
 
 @bp.post("/launch/finish")
 @csrf.exempt
+@public("LTI launch completion, checked by state and nonce")
 def launch_finish() -> Any:
     """Second step of a cookie-less launch: the page posts what Platform Storage held."""
     state, _ = _launch_form()
@@ -129,12 +166,16 @@ def launch_finish() -> Any:
     stored_nonce = request.form.get("lti_storage_nonce", "")
     if stored_state or stored_nonce:
         bound = secrets.compare_digest(stored_state, state) and secrets.compare_digest(
-            stored_nonce, record.nonce)
+            stored_nonce, record.nonce
+        )
     else:
         bound = _state_cookie_matches(state) or not settings().is_https
     if not bound:
-        raise LaunchError("This launch did not start in this browser. Open the activity again "
-                          "from your LMS.", code="LTI_STATE_MISMATCH", status=403)
+        raise LaunchError(
+            "This launch did not start in this browser. Open the activity again from your LMS.",
+            code="LTI_STATE_MISMATCH",
+            status=403,
+        )
     return _complete(validate_launch(request.form, record, settings(), get_store()), state)
 
 
@@ -146,23 +187,37 @@ def _complete(valid: ValidatedLaunch, state: str) -> Response:
             raise LaunchError(
                 "This course's connection to the tool is waiting for approval by the tool's "
                 "administrator. Try again once it is approved.",
-                code="LTI_DEPLOYMENT_PENDING", status=403)
-        raise LaunchError("This LMS deployment has been disabled by the tool's administrator.",
-                          code="LTI_DEPLOYMENT_DISABLED", status=403)
+                code="LTI_DEPLOYMENT_PENDING",
+                status=403,
+            )
+        raise LaunchError(
+            "This LMS deployment has been disabled by the tool's administrator.",
+            code="LTI_DEPLOYMENT_DISABLED",
+            status=403,
+        )
     claims = valid.claims
-    learner_id = records.upsert_learner(claims, valid.registration_id)
-    context_pk = records.upsert_context(claims, valid.registration_id, valid.deployment_pk)
-    link_pk = records.upsert_resource_link(claims, valid.deployment_pk, context_pk)
+    learner_id, context_pk, link_pk = records.upsert_launch_records(
+        claims, valid.registration_id, valid.deployment_pk
+    )
     db.session.commit()
     ctx = build_launch_context(
-        claims, launch_id=secrets.token_urlsafe(18), registration_id=valid.registration_id,
-        client_id=valid.client_id, deployment_pk=valid.deployment_pk, learner_id=learner_id,
-        context_pk=context_pk, resource_link_pk=link_pk, issued_at=int(time.time()),
+        claims,
+        launch_id=secrets.token_urlsafe(18),
+        registration_id=valid.registration_id,
+        client_id=valid.client_id,
+        deployment_pk=valid.deployment_pk,
+        learner_id=learner_id,
+        context_pk=context_pk,
+        resource_link_pk=link_pk,
+        issued_at=int(time.time()),
     )
     token = save_launch(ctx)
     # `claims` (the validated id_token) spares receivers decoding the token again.
-    signals.launch_completed.send(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                  context=ctx, claims=claims)
+    signals.launch_completed.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        context=ctx,
+        claims=claims,
+    )
     if ctx.message_type == DEEP_LINKING_REQUEST:
         target = url_for("lti.deeplink")
     else:
@@ -170,12 +225,19 @@ def _complete(valid: ValidatedLaunch, state: str) -> Response:
     response = redirect(_with_token(target, token), 303)
     set_session_cookie(response, token)  # type: ignore[arg-type]
     if settings().is_https:
-        response.delete_cookie(state_cookie_name(state), path="/lti/", secure=True,
-                               httponly=True, samesite="None", partitioned=True)
+        response.delete_cookie(
+            state_cookie_name(state),
+            path="/lti/",
+            secure=True,
+            httponly=True,
+            samesite="None",
+            partitioned=True,
+        )
     return response  # type: ignore[return-value]
 
 
 @bp.get("/jwks")
+@public("the tool public keys platforms fetch")
 def jwks() -> Response:
     """The tool's public keys (current and still-published retired ones)."""
     response = Response(json.dumps(tool_jwks()), mimetype="application/json")
@@ -201,28 +263,43 @@ def deeplink() -> str:
     LtiDeepLinkingResponse, auto-posted as the form field JWT to deep_link_return_url."""
     ctx = current_launch()
     if ctx.deep_linking is None:
-        raise LaunchError("This page was not opened for placing activities.",
-                          code="LTI_NOT_DEEP_LINKING", status=400)
+        raise LaunchError(
+            "This page was not opened for placing activities.",
+            code="LTI_NOT_DEEP_LINKING",
+            status=400,
+        )
     if request.method == "GET":
-        return render_template("lti/deeplink.html", ctx=ctx, items=_items(ctx),
-                               title="Place an activity")
+        return render_template(
+            "lti/deeplink.html", ctx=ctx, items=_items(ctx), title="Place an activity"
+        )
     chosen = set(request.form.getlist("item"))
     items = [item for item in _items(ctx) if item.id in chosen]
-    msg = (f"{len(items)} microcred activit{'y' if len(items) == 1 else 'ies'} placed."
-           if items else "No activity was placed.")
+    msg = (
+        f"{len(items)} microcred activit{'y' if len(items) == 1 else 'ies'} placed."
+        if items
+        else "No activity was placed."
+    )
     token = dl.response_jwt(ctx, items, msg)
-    return render_template("lti/deeplink_return.html", return_url=ctx.deep_linking.return_url,
-                           jwt=token, items=items, title="Returning to your LMS")
+    return render_template(
+        "lti/deeplink_return.html",
+        return_url=ctx.deep_linking.return_url,
+        jwt=token,
+        items=items,
+        title="Returning to your LMS",
+    )
 
 
 @bp.get("/register")
+@public("LTI dynamic registration opened from the LMS with its token")
 def register() -> str:
     """Dynamic Registration: the platform opens this with openid_configuration (+ token)."""
     config_url = request.args.get("openid_configuration", "")
     if not config_url:
         raise ValidationError(
             "Open this address from your LMS's dynamic registration page: it adds the "
-            "openid_configuration parameter.", code="LTI_DR_NO_CONFIG")
+            "openid_configuration parameter.",
+            code="LTI_DR_NO_CONFIG",
+        )
     reg = register_with_platform(config_url, request.args.get("registration_token"), settings())
     db.session.commit()
     return render_template("lti/registered.html", reg=reg, title="microcred is registered")

@@ -22,8 +22,9 @@ def get_metadata():
 
 def run_migrations_offline():
     url = str(get_engine().url).replace("%", "%%")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=url, target_metadata=get_metadata(), literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -13,7 +13,6 @@ import logging
 import re
 import sys
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
@@ -26,7 +25,27 @@ access_log = logging.getLogger("plugin.access")
 
 def scrub(text: str) -> str:
     """`text` with e-mail addresses masked."""
-    return _EMAIL.sub("[email]", text)
+    return _EMAIL.sub("[email]", text) if "@" in text else text
+
+
+_ts_cache: tuple[int, str] = (-1, "")
+
+
+def _timestamp(created: float) -> str:
+    """ISO 8601 UTC with milliseconds; the part up to the second is formatted once a second."""
+    global _ts_cache
+    second = int(created)
+    cached = _ts_cache
+    if cached[0] != second:
+        cached = _ts_cache = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{cached[1]}.{int((created - second) * 1000):03d}+00:00"
+
+
+class WerkzeugAccessFilter(logging.Filter):
+    """Drops the development server's own request lines: the access log already has one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != '"%s" %s %s'
 
 
 class RequestIdFilter(logging.Filter):
@@ -43,15 +62,15 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": _timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": scrub(record.getMessage()),
             "request_id": getattr(record, "request_id", ""),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value if isinstance(value, int | float | bool) else scrub(str(value))
+            if key not in _STANDARD and key[0] != "_":
+                entry[key] = value if isinstance(value, int | float) else scrub(str(value))
         if record.exc_info:
             entry["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
@@ -93,6 +112,19 @@ def configure_logging(log_format: str, level: str) -> None:
         logger.addHandler(handler)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     logger.setLevel(level)
+    # Flask adds its default stderr handler to the app's logger ("plugin") when it finds none:
+    # with ours there too, every line would be written twice.
+    if _flask_default_handler() in logger.handlers:
+        logger.removeHandler(_flask_default_handler())
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, WerkzeugAccessFilter) for f in werkzeug.filters):
+        werkzeug.addFilter(WerkzeugAccessFilter())
+
+
+def _flask_default_handler() -> logging.Handler:
+    from flask.logging import default_handler
+
+    return default_handler
 
 
 def init_app(app: Flask, log_format: str, level: str) -> None:

@@ -26,6 +26,7 @@ from flask import current_app
 from ..db import utcnow
 from ..errors import NotFoundError
 from ..extensions import db
+from ..signals import learner_erasing
 from .models import PrivacyEvent
 
 log = logging.getLogger(__name__)
@@ -133,8 +134,11 @@ def _delete(
 def erase_learner(learner_id: int, actor: str) -> ErasureReport:
     """Delete the learner's personal data; issued credentials stay (salted hashes only)."""
     meta = _metadata()
-    _learner_row(meta, learner_id)  # NotFoundError for an unknown id
+    row = _learner_row(meta, learner_id)  # NotFoundError for an unknown id
     report = ErasureReport(learner_ref(learner_id))
+    personal = {c: row[c] for c in PERSONAL_COLUMNS if row.get(c)}
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    learner_erasing.send(app, learner_id=learner_id, personal=personal)
     for table in reversed(learner_tables(meta)):
         where = table.c.learner_id == learner_id
         if table.name in KEEP_ON_ERASURE:

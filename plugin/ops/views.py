@@ -25,6 +25,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired, NumberRange
 
+from ..access import token_guarded
 from ..admin.auth import current_admin, require_admin
 from ..errors import NotFoundError
 from ..extensions import csrf, db
@@ -58,6 +59,7 @@ class EraseForm(LearnerForm):
 
 @bp.get("/metrics")
 @csrf.exempt
+@token_guarded("METRICS_TOKEN (Authorization: Bearer)")
 def metrics() -> Response:
     """Who may see it: a scraper holding METRICS_TOKEN (Authorization: Bearer)."""
     token = ops_settings().metrics_token

@@ -58,8 +58,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     files: dict[str, tuple[int, int]] = {}
     for path in folder.rglob("*"):
         rel = path.relative_to(folder)
-        if any(part in IGNORED_PARTS for part in rel.parts) or path.name.endswith(
-                IGNORED_SUFFIXES):
+        if any(part in IGNORED_PARTS for part in rel.parts) or path.name.endswith(IGNORED_SUFFIXES):
             continue
         try:
             if path.is_file():
@@ -142,9 +141,15 @@ class Preview:
             except Exception as exc:  # the preview must survive whatever a save breaks
                 log.exception("preview build of %s failed", self.folder)
                 status = PreviewStatus(
-                    previous.generation + 1, False, previous.title, previous.course_id, 1,
+                    previous.generation + 1,
+                    False,
+                    previous.title,
+                    previous.course_id,
+                    1,
                     (f"{self.folder}: error: the preview could not build the course: {exc}",),
-                    previous.modules, _now())
+                    previous.modules,
+                    _now(),
+                )
             self.status = status
         if self.on_build is not None:
             self.on_build(status)
@@ -161,19 +166,43 @@ class Preview:
             lines = tuple(d.format() for d in diags)
             errors = sum(1 for d in diags if d.severity is Severity.ERROR)
             if built.path is None:
-                return PreviewStatus(generation, False, previous.title, previous.course_id,
-                                     max(errors, 1), lines, previous.modules, _now())
+                return PreviewStatus(
+                    generation,
+                    False,
+                    previous.title,
+                    previous.course_id,
+                    max(errors, 1),
+                    lines,
+                    previous.modules,
+                    _now(),
+                )
             data = built.path.read_bytes()
         try:
             course = publish_preview(self.tool, data)
         except PublishRefused as exc:
             refused = tuple(d.format() for d in exc.diagnostics) or (f"error: {exc.message}",)
-            return PreviewStatus(generation, False, previous.title, previous.course_id,
-                                 len(refused), lines + refused, previous.modules, _now())
+            return PreviewStatus(
+                generation,
+                False,
+                previous.title,
+                previous.course_id,
+                len(refused),
+                lines + refused,
+                previous.modules,
+                _now(),
+            )
         placements = devrun.place_modules(self.tool, self.lms, [course])
         modules = tuple((p.id, p.title) for p in placements)
-        return PreviewStatus(generation, True, str(course.get("title") or course["id"]),
-                             str(course["id"]), 0, lines, modules, _now())
+        return PreviewStatus(
+            generation,
+            True,
+            str(course.get("title") or course["id"]),
+            str(course["id"]),
+            0,
+            lines,
+            modules,
+            _now(),
+        )
 
     def changed(self) -> bool:
         """Did a file of the folder change since the last build?"""
@@ -195,8 +224,9 @@ class Preview:
         """Serve both apps and watch the folder, in background threads."""
         assert self.tool is not None and self.lms is not None, "open() first"
         self._servers = devrun.start_servers(self.config, self.tool, self.lms)
-        self._watcher = threading.Thread(target=self.watch, args=(interval,),
-                                         name="preview-watch", daemon=True)
+        self._watcher = threading.Thread(
+            target=self.watch, args=(interval,), name="preview-watch", daemon=True
+        )
         self._watcher.start()
 
     @property

@@ -15,8 +15,9 @@ from ..devlms.seed import COURSE
 if TYPE_CHECKING:
     from .session import Preview
 
-bp = Blueprint("preview", __name__, url_prefix="/preview", template_folder="templates",
-               static_folder="static")
+bp = Blueprint(
+    "preview", __name__, url_prefix="/preview", template_folder="templates", static_folder="static"
+)
 
 #: How often the page asks whether a rebuild happened (milliseconds).
 POLL_MS = 800
@@ -44,11 +45,18 @@ def page() -> str:
     chosen = request.args.get("module") or (status.modules[0][0] if status.modules else "")
     current = next((m for m in status.modules if m[0] == chosen), None)
     return render_template(
-        "preview/page.html", status=status, current=current, user=user,
-        users=list_users(devlms.store), course=get_context(devlms.store, COURSE.id),
-        config={"status": f"{bp.url_prefix}/status", "poll_ms": POLL_MS,
-                "generation": status.generation,
-                "modules": status.as_dict()["modules"]},
+        "preview/page.html",
+        status=status,
+        current=current,
+        user=user,
+        users=list_users(devlms.store),
+        course=get_context(devlms.store, COURSE.id),
+        config={
+            "status": f"{bp.url_prefix}/status",
+            "poll_ms": POLL_MS,
+            "generation": status.generation,
+            "modules": status.as_dict()["modules"],
+        },
     )
 
 
@@ -58,4 +66,3 @@ def status() -> Response:
     response = jsonify(_preview().status.as_dict())
     response.headers["Cache-Control"] = "no-store"
     return response
-

@@ -7,6 +7,7 @@ shared store next to the launch for the session's life.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import jwt
 import sqlalchemy as sa
 from flask import has_request_context, redirect, request, url_for
 
+from ..access import declare
 from ..admin.auth import current_admin
 from ..errors import AccessDenied, ValidationError
 from ..extensions import csrf, db
@@ -62,6 +64,7 @@ def map_role(role: str, by: str) -> RegistrarRole:
         return existing
     row = RegistrarRole(role=role, created_by=by)
     db.session.add(row)
+    _forget_mapped_roles()
     db.session.flush()
     log.info("LTI role %s mapped to registrar by %s", role, by)
     return row
@@ -72,33 +75,51 @@ def unmap_role(role_id: int) -> None:
     row = db.session.get(RegistrarRole, role_id)
     if row is not None:
         db.session.delete(row)
+        _forget_mapped_roles()
         db.session.flush()
 
 
-def launch_roles() -> list[str]:
+_MAPPED_KEY = "registrar:mapped-roles"
+
+
+def _mapped_role_set() -> set[str]:
+    """The mapped role URIs, cached in the shared store (every launch asks; mapping is rare)."""
+    store = get_store()
+    cached = store.get(_MAPPED_KEY)
+    if cached is not None:
+        return set(json.loads(cached))
+    roles = sorted(r.role for r in mapped_roles())
+    store.set(_MAPPED_KEY, json.dumps(roles), 300)
+    return set(roles)
+
+
+def _forget_mapped_roles() -> None:
+    get_store().delete(_MAPPED_KEY)
+
+
+def launch_roles(claims: dict[str, Any] | None = None) -> list[str]:
     """The roles claim of the launch being completed in this request.
 
-    Only called from the launch_completed signal, inside the request whose id_token was just
-    validated, so reading the payload again without re-checking the signature is safe.
+    `claims` are the validated id_token claims the launch_completed signal carries. Without
+    them (older senders) the id_token of this request, whose signature the launch has just
+    checked, is read again.
     """
-    if not has_request_context():
-        return []
-    token = request.form.get("id_token", "")
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return []
+    if claims is None:
+        if not has_request_context():
+            return []
+        token = request.form.get("id_token", "")
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return []
     roles = claims.get(ROLES)
     return [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
 
 
-def grant_from_launch(context: LaunchContext) -> bool:
+def grant_from_launch(context: LaunchContext, claims: dict[str, Any] | None = None) -> bool:
     """Give this launch's session registrar access when one of its roles is mapped."""
-    held = set(launch_roles())
-    if not held:
-        return False
-    mapped = {r.role for r in mapped_roles()}
-    if not held & mapped:
+    held = set(launch_roles(claims))
+    if not held or not held & _mapped_role_set():
         return False
     get_store().set(_grant_key(context.launch_id), "1", session_ttl())
     log.info("launch %s may use the registrar area", context.launch_id)
@@ -136,4 +157,4 @@ def require_registrar(view: F) -> F:
             csrf.protect()
         return view(*args, **kwargs)
 
-    return csrf.exempt(wrapper)  # type: ignore[no-any-return]
+    return csrf.exempt(declare(wrapper, "registrar: account or LTI grant"))  # type: ignore[no-any-return]

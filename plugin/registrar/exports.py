@@ -8,6 +8,7 @@ import io
 import json
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -279,3 +280,38 @@ def mark_posted(batch: ExportBatch, by: str) -> None:
     for case in db.session.scalars(stmt):
         case.posted_at = now
     db.session.flush()
+
+
+def redact_learner(learner_id: int, personal: dict[str, Any]) -> int:
+    """Replace the learner's personal values with "[erased]" in the batches holding their cases.
+
+    Batches are frozen copies; after an erasure they keep their rows and credit (the SIS may
+    still need the record of what was posted) but no longer name the learner. Returns how
+    many batches changed.
+    """
+    values = {str(v) for v in personal.values() if v}
+    values |= {_safe(v) for v in values}  # as render_csv wrote them
+    if not values:
+        return 0
+    batch_ids = set(
+        db.session.scalars(
+            sa.select(CreditCase.export_batch_id).where(
+                CreditCase.learner_id == learner_id, CreditCase.export_batch_id.is_not(None)
+            )
+        )
+    )
+    changed = 0
+    for batch in db.session.scalars(sa.select(ExportBatch).where(ExportBatch.id.in_(batch_ids))):
+        rows = list(csv.reader(io.StringIO(batch.csv_text)))
+        redacted = [["[erased]" if cell in values else cell for cell in row] for row in rows]
+        if redacted != rows:
+            out = io.StringIO()
+            csv.writer(out, lineterminator=_line_end(batch.csv_text)).writerows(redacted)
+            batch.csv_text = out.getvalue()
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def _line_end(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"

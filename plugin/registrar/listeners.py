@@ -42,3 +42,11 @@ def on_award_issued(sender: Flask, award_id: int, **_: Any) -> None:
 def connect() -> None:
     """Listen for new awards (once per process; every app shares the listener)."""
     signals.award_issued.connect(on_award_issued, weak=False)
+    signals.learner_erasing.connect(on_learner_erasing, weak=False)
+
+
+def on_learner_erasing(sender: Flask, learner_id: int, personal: dict[str, Any], **_: Any) -> None:
+    """Remove an erased learner's name, e-mail and LMS id from frozen SIS export batches."""
+    from .exports import redact_learner
+
+    redact_learner(learner_id, personal)

@@ -170,3 +170,16 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     assert "rendering" in on_terminal and "100%" in on_terminal
     piped = _build_stderr(folder, tmp_path / "b.mcpkg", terminal=False)
     assert "rendering" not in piped and piped == ""
+
+
+def test_export_cc_from_the_tool_is_reachable_through_the_one_microcred_command() -> None:
+    """`microcred export cc` (registered by the tool) sits beside the authoring export formats."""
+    from click.testing import CliRunner
+
+    from authoring.cli import main
+
+    result = CliRunner().invoke(main, ["export", "cc", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Common Cartridge" in result.output or "cartridge" in result.output.lower()
+    listing = CliRunner().invoke(main, ["export", "--help"])
+    assert {"qti", "gift", "cc"} <= set(listing.output.split())

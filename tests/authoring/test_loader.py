@@ -10,8 +10,8 @@ import pytest
 
 from authoring.diagnostics import Diagnostic
 from authoring.fsutil import MAX_FILE_BYTES
-from authoring.loader import load_course, load_program
-from authoring.model import Kind
+from authoring.loader import CourseLoader, load_course, load_program
+from authoring.model import Kind, Module
 
 SAMPLES = Path(__file__).resolve().parents[2] / "content_samples"
 
@@ -364,3 +364,28 @@ def test_program_yaml_error_and_missing_file(tmp_path: Path) -> None:
     assert program is None and [(d.line, d.code) for d in diags] == [(3, "R001")]
     program, diags = load_program(tmp_path / "missing")
     assert program is None and [d.code for d in diags] == ["F005"]
+
+
+def module_id_and_pid(module: Module) -> tuple[str, int]:
+    return module.id, os.getpid()
+
+
+def test_a_cold_load_runs_the_build_work_where_each_module_was_parsed(tmp_path: Path) -> None:
+    course = tmp_path / "many"
+    (course / "modules").mkdir(parents=True)
+    names = [f"modules/m{n:02d}.md" for n in range(30)]
+    for n, name in enumerate(names):
+        (course / name).write_text(f"---\nid: m{n:02d}\ntitle: M{n}\n---\n# M{n}\n", "utf-8")
+    listed = "".join(f"  - {name}\n" for name in names)
+    (course / "course.yml").write_text(
+        f"id: many\ntitle: Many\nversion: 1.0.0\nlanguage: en\nmodules:\n{listed}", "utf-8"
+    )
+    loader = CourseLoader(course, jobs=2)
+    loader.after_parse = module_id_and_pid
+    loaded, diags = loader.load()
+    assert loaded is not None and not diags
+    assert sorted(loader.extras) == names  # every module once, by file
+    assert [loader.extras[name][0] for name in names] == [m.id for m in loaded.modules]
+    assert len({pid for _, pid in loader.extras.values()}) == 2  # on both processes
+    again, _ = loader.reload()  # nothing changed: nothing parsed, so no work either
+    assert again == loaded and loader.extras == {}

@@ -8,6 +8,7 @@ import threading
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown import Markdown
 
 from authoring import render
 from authoring.model import (
@@ -513,3 +514,24 @@ def test_malformed_declarations_are_dropped_not_a_crash(raw: str) -> None:
     # by hypothesis); now the author gets clean HTML without the declaration
     html, _removed = render.sanitize(f"<div>{raw}</div><p>after</p>")
     assert "<!" not in html and "after</p>" in html
+
+
+@pytest.mark.parametrize(
+    "tag", ["p", "P", "div", "DIV/", "pre", "span", "em", "table", "hr/", "x-widget", "", "details"]
+)
+def test_the_remembered_block_level_test_answers_as_markdown_does(tag: str) -> None:
+    stock = Markdown()
+    engine = render._engine()
+    assert engine.md.is_block_level(tag) == stock.is_block_level(tag)
+    assert engine.md.is_block_level(tag) == stock.is_block_level(tag)  # remembered answer
+    assert engine.md.is_block_level(None) is False
+
+
+def test_highlighting_a_repeated_snippet_gives_the_same_html() -> None:
+    from authoring.mdext.quizfence import highlight_code
+
+    code = 'totals = sales.groupby("region")["sales_eur"].sum()\n'
+    first = render_markdown(f"```python\n{code}```")
+    again = render_markdown(f"Intro.\n\n```python\n{code}```")
+    assert 'class="highlight"' in first and first in again
+    assert highlight_code.__wrapped__(code, "python") == highlight_code(code, "python")

@@ -13,6 +13,7 @@ peak memory < 300 MB.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
 import shutil
@@ -218,13 +219,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--modules", type=int, default=200)
     parser.add_argument("--per-module", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3, help="repeat check, build and mkdocs")
+    parser.add_argument("--rounds", type=int, default=5, help="repeat check, build and mkdocs")
     parser.add_argument("--quick", action="store_true", help="30 modules, one round (smoke run)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
         args.modules, args.rounds = min(args.modules, 30), 1
     microcred = [sys.executable, "-m", "authoring"]
+    # Byte-compile the toolkit first, as installing a package does: with PYTHONDONTWRITEBYTECODE
+    # set (as in CI shells) each fresh process would otherwise compile every module from source,
+    # a cost mkdocs, imported from compiled site-packages, never pays.
+    import authoring
+
+    compileall.compile_dir(Path(authoring.__file__).parent, quiet=1)
     root = Path(tempfile.mkdtemp(prefix="mc-bench-"))
     try:
         course = make_course(root, args.modules, args.per_module)

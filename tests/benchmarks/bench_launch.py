@@ -49,12 +49,18 @@ def free_port() -> int:
 
 
 def _service_urls() -> tuple[str, str]:
-    pg = (os.environ.get("MICROCRED_BENCH_POSTGRES_URL")
-          or os.environ.get("MICROCRED_TEST_POSTGRES_URL") or DEFAULT_PG)
+    pg = (
+        os.environ.get("MICROCRED_BENCH_POSTGRES_URL")
+        or os.environ.get("MICROCRED_TEST_POSTGRES_URL")
+        or DEFAULT_PG
+    )
     if pg.startswith("postgresql://"):
-        pg = "postgresql+psycopg2://" + pg[len("postgresql://"):]
-    redis_url = (os.environ.get("MICROCRED_BENCH_REDIS_URL")
-                 or os.environ.get("MICROCRED_TEST_REDIS_URL") or DEFAULT_REDIS)
+        pg = "postgresql+psycopg2://" + pg[len("postgresql://") :]
+    redis_url = (
+        os.environ.get("MICROCRED_BENCH_REDIS_URL")
+        or os.environ.get("MICROCRED_TEST_REDIS_URL")
+        or DEFAULT_REDIS
+    )
     return pg, redis_url
 
 
@@ -72,8 +78,13 @@ def bench_database(admin_url: str) -> Iterator[str]:
         yield url
     finally:
         with admin.connect() as conn:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -87,16 +98,23 @@ def prepare(env: dict[str, str], jwks_port: int) -> None:
     from plugin.lti import services
     from plugin.lti.keys import current_tool_key
 
-    app = create_app({k: v for k, v in env.items() if k != "MICROCRED_INSTANCE"}
-                     | {"INSTANCE_PATH": env["MICROCRED_INSTANCE"]})
+    app = create_app(
+        {k: v for k, v in env.items() if k != "MICROCRED_INSTANCE"}
+        | {"INSTANCE_PATH": env["MICROCRED_INSTANCE"]}
+    )
     platform = f"http://127.0.0.1:{jwks_port}"
     with app.app_context():
         upgrade()
         current_tool_key()
         services.create_registration(
-            issuer=platform, client_id=CLIENT_ID, name="launch bench", product="generic",
-            auth_login_url=f"{platform}/auth", auth_token_url=f"{platform}/token",
-            key_set_url=f"{platform}/jwks.json", deployment_ids=[DEPLOYMENT_ID],
+            issuer=platform,
+            client_id=CLIENT_ID,
+            name="launch bench",
+            product="generic",
+            auth_login_url=f"{platform}/auth",
+            auth_token_url=f"{platform}/token",
+            key_set_url=f"{platform}/jwks.json",
+            deployment_ids=[DEPLOYMENT_ID],
         )
         db.session.commit()
         db.engine.dispose()
@@ -107,8 +125,19 @@ def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subproces
     """The tool under gunicorn (sync workers), until the block ends."""
     exe = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     process = subprocess.Popen(
-        [exe, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "plugin:create_app()"], cwd=ROOT, env={**os.environ, **env})
+        [
+            exe,
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "plugin:create_app()",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
     try:
         _wait_up(f"http://127.0.0.1:{port}/lti/jwks", process)
         yield process
@@ -139,23 +168,50 @@ def run(launches: int, warmup: int, users: int, workers: int) -> dict[str, Any]:
     port, jwks_port = free_port(), free_port()
     tool = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="microcred-bench-") as tmp, bench_database(pg) as db:
-        env = {"DATABASE_URL": db, "REDIS_URL": redis_url, "PUBLIC_URL": tool,
-               "SECRET_KEY": secrets.token_urlsafe(48), "MICROCRED_ENV": "development",
-               "MICROCRED_INSTANCE": tmp, "START_WORKER": "false",
-               # every simulated browser comes from 127.0.0.1: per-address limits would refuse
-               "RATE_LIMITS_ENABLED": "false"}
+        env = {
+            "DATABASE_URL": db,
+            "REDIS_URL": redis_url,
+            "PUBLIC_URL": tool,
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "MICROCRED_ENV": "development",
+            "MICROCRED_INSTANCE": tmp,
+            "START_WORKER": "false",
+            # every simulated browser comes from 127.0.0.1: per-address limits would refuse
+            "RATE_LIMITS_ENABLED": "false",
+        }
         prepare(env, jwks_port)
         out = Path(tmp) / "result.json"
         with gunicorn(env, port, workers) as server:
-            launch_bench.main([
-                "--login-url", f"{tool}/lti/login", "--launch-url", f"{tool}/lti/launch",
-                "--target-link-uri", f"{tool}/lti/launch?target=home",
-                "--client-id", CLIENT_ID, "--deployment-id", DEPLOYMENT_ID,
-                "--jwks-port", str(jwks_port), "--users", str(users),
-                "--launches", str(launches), "--warmup", str(warmup),
-                "--pids", str(server.pid), "--expect-text", "Welcome",
-                "--label", f"microcred gunicorn -w {workers}", "--json", str(out),
-            ])
+            launch_bench.main(
+                [
+                    "--login-url",
+                    f"{tool}/lti/login",
+                    "--launch-url",
+                    f"{tool}/lti/launch",
+                    "--target-link-uri",
+                    f"{tool}/lti/launch?target=home",
+                    "--client-id",
+                    CLIENT_ID,
+                    "--deployment-id",
+                    DEPLOYMENT_ID,
+                    "--jwks-port",
+                    str(jwks_port),
+                    "--users",
+                    str(users),
+                    "--launches",
+                    str(launches),
+                    "--warmup",
+                    str(warmup),
+                    "--pids",
+                    str(server.pid),
+                    "--expect-text",
+                    "Welcome",
+                    "--label",
+                    f"microcred gunicorn -w {workers}",
+                    "--json",
+                    str(out),
+                ]
+            )
         return dict(json.loads(out.read_text()))
 
 

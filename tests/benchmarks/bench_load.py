@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 1 when a student saw an error."""
     from tests.loadkit.crowd import run_for
     from tests.loadkit.observe import outbox_rows, wait_until
-    from tests.loadkit.report import print_figures, print_memory, service_problems
+    from tests.loadkit.report import machine_note, print_figures, print_memory, service_problems
     from tests.loadkit.stack import Stack, StackConfig
     from tests.loadkit.students import Router
 
@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.workers} workers; PostgreSQL, {'Redis' if args.redis else 'SQLite store'}",
         flush=True,
     )
+    print(machine_note(), flush=True)
     with Stack(config) as stack:
         router = Router(stack.tool_url, stack.server_urls)
         result = run_for(
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             f"outbox empty {drain_seconds:.1f} s after the last submit{left}"
         )
         print_memory(stack)
+    print(machine_note())
     errors = len(result.recorder.errors())
     print(f"target 0 errors: {'met' if not errors else f'missed ({errors})'}")
     return 0 if not errors else 1

@@ -29,6 +29,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--students", type=int, default=None, help="students (default 300)")
     parser.add_argument("--concurrency", type=int, default=10, help="students on their way at once")
     parser.add_argument("--modules", type=int, default=5, help="modules placed (students spread)")
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="students first, not measured (warm processes)"
+    )
     parser.add_argument("--processes", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
     parser.add_argument("--deliver-wait", type=float, default=60, help="seconds to wait for scores")
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit 1 when a student saw an error or a score did not arrive."""
     from tests.loadkit.crowd import run_once
     from tests.loadkit.observe import graded_scores, wait_until
-    from tests.loadkit.report import print_figures, print_memory, service_problems
+    from tests.loadkit.report import machine_note, print_figures, print_memory, service_problems
     from tests.loadkit.stack import Stack, StackConfig
     from tests.loadkit.students import Router
 
@@ -58,20 +61,25 @@ def main(argv: list[str] | None = None) -> int:
         processes_per_server=args.processes,
         threads_per_process=args.threads,
         workers=1,
-        students=students,
+        students=students + args.warmup,
         modules=args.modules,
         env={"GRADEBOOK_POLL_SECONDS": "0.5"},
     )
     print(
-        f"{students} students, {args.concurrency} at a time, over {args.modules} modules; "
+        f"{students} students (after {args.warmup} not measured), {args.concurrency} at a time, "
+        f"over {args.modules} modules; "
         f"1 gunicorn server ({args.processes} processes x {args.threads} threads), 1 worker; "
         f"PostgreSQL, {'Redis' if args.redis else 'SQLite store'}",
         flush=True,
     )
+    print(machine_note(), flush=True)
     with Stack(config) as stack:
         router = Router(stack.tool_url, stack.server_urls)
+        measured, warmup = stack.students[:students], stack.students[students:]
+        if warmup:
+            run_once(warmup, stack.placements, stack.lms_url, router, concurrency=args.concurrency)
         result = run_once(
-            stack.students, stack.placements, stack.lms_url, router, concurrency=args.concurrency
+            measured, stack.placements, stack.lms_url, router, concurrency=args.concurrency
         )
         print_figures(result, TARGET_P95_MS)
         start = time.monotonic()
@@ -87,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(waited {time.monotonic() - start:.1f} s after the last submit)"
         )
         print_memory(stack)
+    print(machine_note())
     errors = len(result.recorder.errors())
     over = [
         f.step for f in result.recorder.figures() if f.step != "lms" and f.p95_ms >= TARGET_P95_MS

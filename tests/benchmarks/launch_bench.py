@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-# ruff: noqa: E501  (a copy of the shared driver, ../shared/tools/launch_bench.py; long lines kept
-# so it stays diffable against its source)
+# ruff: noqa: E501  (a copy of the shared driver ../shared/tools/launch_bench.py: its long help
+# strings and f-strings are kept as they are)
 """LTI 1.3 launch-throughput benchmark driver (plays the LMS / platform side).
 
 Copied from ../shared/tools/launch_bench.py for tests/benchmarks/bench_launch.py, adapted:
-unused variables removed (ruff); `main(argv)` is called in-process by bench_launch.py.
+unused variables removed and `ruff format` applied; `main(argv)` is called in-process by
+bench_launch.py.
 
 Point it at ANY LTI 1.3 tool reachable over HTTP on loopback.  For every
 simulated launch it performs the real browser-visible flow:
@@ -82,6 +83,7 @@ Example:
       --deployment-id bench-deployment --jwks-port 5150 \\
       --users 8 --launches 2000 --warmup 200 --pids <gunicorn master pid>
 """
+
 from __future__ import annotations
 
 import argparse
@@ -135,9 +137,13 @@ def load_or_make_key(path: str | None):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     if path:
         with open(path, "wb") as fh:
-            fh.write(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+            fh.write(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
     return key
 
 
@@ -152,8 +158,11 @@ def public_jwk(key) -> dict:
 
 def sign_rs256(key, kid: str, claims: dict) -> str:
     header = {"alg": "RS256", "typ": "JWT", "kid": kid}
-    signing_input = (b64u(json.dumps(header, separators=(",", ":")).encode()) + "." +
-                     b64u(json.dumps(claims, separators=(",", ":")).encode()))
+    signing_input = (
+        b64u(json.dumps(header, separators=(",", ":")).encode())
+        + "."
+        + b64u(json.dumps(claims, separators=(",", ":")).encode())
+    )
     sig = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
     return signing_input + "." + b64u(sig)
 
@@ -188,10 +197,15 @@ def _jwks_server_main(port: int, jwks: dict, counters, ready) -> None:
             if "lineitems" in path:
                 return self._send(200, b"[]", "application/vnd.ims.lis.v2.lineitemcontainer+json")
             if "memberships" in path:
-                return self._send(200, json.dumps({"id": self.path, "members": []}).encode(),
-                                  "application/vnd.ims.lti-nrps.v2.membershipcontainer+json")
+                return self._send(
+                    200,
+                    json.dumps({"id": self.path, "members": []}).encode(),
+                    "application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
+                )
             if path.endswith("/auth"):
-                return self._send(400, b'{"error":"launch_bench intercepts the auth request; not served"}')
+                return self._send(
+                    400, b'{"error":"launch_bench intercepts the auth request; not served"}'
+                )
             return self._send(404, b'{"error":"not found"}')
 
         def do_POST(self):
@@ -202,8 +216,17 @@ def _jwks_server_main(port: int, jwks: dict, counters, ready) -> None:
                 counters["other"].value += 1
             path = urlsplit(self.path).path.rstrip("/")
             if path.endswith("token"):
-                return self._send(200, json.dumps({"access_token": uuid.uuid4().hex, "token_type": "Bearer",
-                                                   "expires_in": 3600, "scope": ""}).encode())
+                return self._send(
+                    200,
+                    json.dumps(
+                        {
+                            "access_token": uuid.uuid4().hex,
+                            "token_type": "Bearer",
+                            "expires_in": 3600,
+                            "scope": "",
+                        }
+                    ).encode(),
+                )
             return self._send(200, b"{}")
 
     class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -247,8 +270,8 @@ class LoopbackSecureCookieJar(requests.cookies.RequestsCookieJar):
 
     def set_cookie(self, cookie, *args, **kwargs):
         dom = (cookie.domain or "").lstrip(".")
-        if dom.endswith(".local"):          # http.cookiejar stores "localhost" as "localhost.local"
-            dom = dom[:-len(".local")]
+        if dom.endswith(".local"):  # http.cookiejar stores "localhost" as "localhost.local"
+            dom = dom[: -len(".local")]
         if cookie.secure and _is_loopback(dom):
             cookie.secure = False
         return super().set_cookie(cookie, *args, **kwargs)
@@ -269,10 +292,17 @@ def audit_set_cookies(resp_list) -> list[dict]:
             for p in parts[1:]:
                 k, _, v = p.partition("=")
                 attrs[k.strip().lower()] = v.strip() or True
-            seen.append({"url_path": urlsplit(r.url).path, "name": name,
-                         "secure": "secure" in attrs, "httponly": "httponly" in attrs,
-                         "samesite": attrs.get("samesite"), "path": attrs.get("path"),
-                         "max_age": attrs.get("max-age")})
+            seen.append(
+                {
+                    "url_path": urlsplit(r.url).path,
+                    "name": name,
+                    "secure": "secure" in attrs,
+                    "httponly": "httponly" in attrs,
+                    "samesite": attrs.get("samesite"),
+                    "path": attrs.get("path"),
+                    "max_age": attrs.get("max-age"),
+                }
+            )
     return seen
 
 
@@ -281,12 +311,16 @@ def cookie_warnings(audit: list[dict]) -> list[str]:
     for c in audit:
         ss = c["samesite"]
         if not (isinstance(ss, str) and ss.lower() == "none"):
-            out.append(f"cookie {c['name']!r} (set at {c['url_path']}) has SameSite={ss or 'unset'}: a browser "
-                       f"on a real cross-site LMS would not send it with the cross-site form_post launch "
-                       f"(Chrome: unset = Lax, with only a 2-minute Lax+POST grace). On loopback the driver "
-                       f"and tool are same-site, so it is sent here.")
+            out.append(
+                f"cookie {c['name']!r} (set at {c['url_path']}) has SameSite={ss or 'unset'}: a browser "
+                f"on a real cross-site LMS would not send it with the cross-site form_post launch "
+                f"(Chrome: unset = Lax, with only a 2-minute Lax+POST grace). On loopback the driver "
+                f"and tool are same-site, so it is sent here."
+            )
         elif not c["secure"]:
-            out.append(f"cookie {c['name']!r}: SameSite=None without Secure is rejected by browsers.")
+            out.append(
+                f"cookie {c['name']!r}: SameSite=None without Secure is rejected by browsers."
+            )
     return out
 
 
@@ -301,16 +335,25 @@ class LaunchError(Exception):
 
 _RE_PYLTI_PARAMS = re.compile(r"var\s+urlParams\s*=\s*(\{.*?\});", re.S)
 _RE_JS_LOC = re.compile(r"""(?:window|document|top)\.location(?:\.href)?\s*=\s*["']([^"']+)["']""")
-_RE_META = re.compile(r"""<meta[^>]+http-equiv=["']?refresh["']?[^>]+content=["'][^"']*url=([^"'>]+)""", re.I)
+_RE_META = re.compile(
+    r"""<meta[^>]+http-equiv=["']?refresh["']?[^>]+content=["'][^"']*url=([^"'>]+)""", re.I
+)
 _RE_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.I | re.S)
 _RE_ATTR = re.compile(r"""(\w[\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _RE_INPUT = re.compile(r"<input\b([^>]*)>", re.I)
 
 
 def _attrs(s: str) -> dict:
-    return {m.group(1).lower(): html.unescape(m.group(2) if m.group(2) is not None else
-                                              m.group(3) if m.group(3) is not None else m.group(4))
-            for m in _RE_ATTR.finditer(s)}
+    return {
+        m.group(1).lower(): html.unescape(
+            m.group(2)
+            if m.group(2) is not None
+            else m.group(3)
+            if m.group(3) is not None
+            else m.group(4)
+        )
+        for m in _RE_ATTR.finditer(s)
+    }
 
 
 def _is_auth_request(params: dict) -> bool:
@@ -347,11 +390,13 @@ class Flow:
         if cfg.login_method == "POST":
             r = self._post(s, cfg.login_url, login_params)
         else:
-            r = self._get(s, cfg.login_url + ("&" if "?" in cfg.login_url else "?") + urlencode(login_params))
+            r = self._get(
+                s, cfg.login_url + ("&" if "?" in cfg.login_url else "?") + urlencode(login_params)
+            )
         hops = 1
         responses.append(r)
         for _ in range(6):
-            nxt = None      # (method, url, data)
+            nxt = None  # (method, url, data)
             if r.status_code in (301, 302, 303, 307, 308):
                 loc = urljoin(r.url, r.headers.get("Location", ""))
                 q = _qs(loc)
@@ -362,12 +407,15 @@ class Flow:
                 body = r.text
                 m = _RE_PYLTI_PARAMS.search(body)
                 forms = _RE_FORM.findall(body)
-                if m:   # pylti1p3 CookiesAllowedCheckPage: emulate getUpdatedUrl()
+                if m:  # pylti1p3 CookiesAllowedCheckPage: emulate getUpdatedUrl()
                     params = {k: html.unescape(v) for k, v in json.loads(m.group(1)).items()}
                     u = urlsplit(r.url)
                     search = ("?" + u.query) if u.query else ""
-                    add = [f"{k}={requests.utils.quote(v, safe='')}" for k, v in params.items()
-                           if (k + "=") not in search]
+                    add = [
+                        f"{k}={requests.utils.quote(v, safe='')}"
+                        for k, v in params.items()
+                        if (k + "=") not in search
+                    ]
                     search = (search + "&" if search else "?") + "&".join(add)
                     nxt = ("GET", f"{u.scheme}://{u.netloc}{u.path}{search}", None)
                 elif forms:
@@ -393,12 +441,15 @@ class Flow:
                             return q, hops
                         nxt = ("GET", loc, None)
             if nxt is None:
-                raise LaunchError(f"login: unexpected HTTP {r.status_code}",
-                                  f"{r.request.method} {r.url}\n{r.text[:400]}")
+                raise LaunchError(
+                    f"login: unexpected HTTP {r.status_code}",
+                    f"{r.request.method} {r.url}\n{r.text[:400]}",
+                )
             method, url, data = nxt
             if urlsplit(url).netloc != urlsplit(cfg.login_url).netloc:
-                raise LaunchError("login: redirected off-tool without an auth request",
-                                  f"to {url[:300]}")
+                raise LaunchError(
+                    "login: redirected off-tool without an auth request", f"to {url[:300]}"
+                )
             r = self._post(s, url, data) if method == "POST" else self._get(s, url)
             hops += 1
             responses.append(r)
@@ -428,26 +479,51 @@ class Flow:
             LTI + "roles": [cfg.role],
             LTI + "target_link_uri": cfg.target_link_uri,
             LTI + "resource_link": {"id": rl, "title": "Bench activity"},
-            LTI + "context": {"id": ctx, "label": "BENCH", "title": "Benchmark course",
-                              "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]},
-            LTI + "tool_platform": {"guid": "launch-bench", "name": "launch_bench",
-                                    "product_family_code": "launch_bench", "version": "1.0"},
-            LTI + "launch_presentation": {"document_target": "iframe", "locale": "en",
-                                          "return_url": f"{self.platform}/return"},
+            LTI + "context": {
+                "id": ctx,
+                "label": "BENCH",
+                "title": "Benchmark course",
+                "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+            },
+            LTI + "tool_platform": {
+                "guid": "launch-bench",
+                "name": "launch_bench",
+                "product_family_code": "launch_bench",
+                "version": "1.0",
+            },
+            LTI + "launch_presentation": {
+                "document_target": "iframe",
+                "locale": "en",
+                "return_url": f"{self.platform}/return",
+            },
             LTI + "custom": {},
-            AGS: {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-                            "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-                            "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
-                  "lineitems": f"{self.platform}/ags/{ctx}/lineitems",
-                  "lineitem": f"{self.platform}/ags/{ctx}/lineitems/{rl}"},
-            NRPS: {"context_memberships_url": f"{self.platform}/nrps/{ctx}/memberships",
-                   "service_versions": ["2.0"]},
+            AGS: {
+                "scope": [
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                ],
+                "lineitems": f"{self.platform}/ags/{ctx}/lineitems",
+                "lineitem": f"{self.platform}/ags/{ctx}/lineitems/{rl}",
+            },
+            NRPS: {
+                "context_memberships_url": f"{self.platform}/nrps/{ctx}/memberships",
+                "service_versions": ["2.0"],
+            },
         }
 
     def run_one(self, s, user_no: int, launch_no: int, want_audit=False) -> dict:
         cfg = self.cfg
-        rec = {"ok": False, "t_total": None, "t_login": None, "t_launch": None, "t_follow": None,
-               "hops": 0, "err": None, "detail": None}
+        rec = {
+            "ok": False,
+            "t_total": None,
+            "t_login": None,
+            "t_launch": None,
+            "t_follow": None,
+            "hops": 0,
+            "err": None,
+            "detail": None,
+        }
         responses = []
         if not cfg.keep_cookies:
             s.cookies.clear()
@@ -472,7 +548,9 @@ class Flow:
             if auth.get("client_id") not in (None, cfg.client_id):
                 raise LaunchError("auth request: wrong client_id", auth.get("client_id"))
             if cfg.launch_url and auth["redirect_uri"] != cfg.launch_url:
-                raise LaunchError("auth request: redirect_uri != --launch-url", auth["redirect_uri"])
+                raise LaunchError(
+                    "auth request: redirect_uri != --launch-url", auth["redirect_uri"]
+                )
             if auth.get("login_hint") not in (None, login_params["login_hint"]):
                 raise LaunchError("auth request: login_hint not echoed", auth.get("login_hint"))
             # (c) id_token
@@ -496,7 +574,9 @@ class Flow:
                 r2 = s.get(follow, allow_redirects=True, timeout=cfg.timeout)
                 rec["t_follow"] = time.monotonic() - t4
                 if r2.status_code >= 400:
-                    raise LaunchError(f"follow-up: HTTP {r2.status_code}", f"{follow}\n{r2.text[:400]}")
+                    raise LaunchError(
+                        f"follow-up: HTTP {r2.status_code}", f"{follow}\n{r2.text[:400]}"
+                    )
             rec["ok"] = True
         except LaunchError as e:
             rec["err"], rec["detail"] = e.kind, e.detail
@@ -519,7 +599,9 @@ def _thread_loop(flow, user_no, counter, limit, deadline, out, audit_first):
     try:
         while True:
             with counter.get_lock():
-                if (limit and counter.value >= limit) or (deadline and time.monotonic() >= deadline):
+                if (limit and counter.value >= limit) or (
+                    deadline and time.monotonic() >= deadline
+                ):
                     return
                 counter.value += 1
                 n = counter.value
@@ -532,9 +614,14 @@ def _thread_loop(flow, user_no, counter, limit, deadline, out, audit_first):
 
 def _proc_main(flow, first_user, n_threads, counter, limit, deadline, q, audit_first):
     recs = []
-    ths = [threading.Thread(target=_thread_loop,
-                            args=(flow, first_user + i, counter, limit, deadline, recs, audit_first),
-                            daemon=True) for i in range(n_threads)]
+    ths = [
+        threading.Thread(
+            target=_thread_loop,
+            args=(flow, first_user + i, counter, limit, deadline, recs, audit_first),
+            daemon=True,
+        )
+        for i in range(n_threads)
+    ]
     for t in ths:
         t.start()
     for t in ths:
@@ -547,9 +634,14 @@ def run_phase(flow, users, procs, limit=None, duration=None, audit_first=False):
     deadline = (time.monotonic() + duration) if duration else None
     if procs <= 1:
         recs = []
-        ths = [threading.Thread(target=_thread_loop,
-                                args=(flow, i, counter, limit, deadline, recs, audit_first), daemon=True)
-               for i in range(users)]
+        ths = [
+            threading.Thread(
+                target=_thread_loop,
+                args=(flow, i, counter, limit, deadline, recs, audit_first),
+                daemon=True,
+            )
+            for i in range(users)
+        ]
         for t in ths:
             t.start()
         for t in ths:
@@ -562,7 +654,9 @@ def run_phase(flow, users, procs, limit=None, duration=None, audit_first=False):
     for n in per:
         if n == 0:
             continue
-        p = ctx.Process(target=_proc_main, args=(flow, first, n, counter, limit, deadline, q, audit_first))
+        p = ctx.Process(
+            target=_proc_main, args=(flow, first, n, counter, limit, deadline, q, audit_first)
+        )
         p.start()
         ps.append(p)
         first += n
@@ -583,9 +677,12 @@ def _read_stat(pid):
             data = fh.read()
     except OSError:
         return None
-    rest = data[data.rindex(")") + 2:].split()
+    rest = data[data.rindex(")") + 2 :].split()
     # fields after comm: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17)
-    return {"ppid": int(rest[1]), "ticks": int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])}
+    return {
+        "ppid": int(rest[1]),
+        "ticks": int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14]),
+    }
 
 
 def proc_tree(roots):
@@ -640,46 +737,96 @@ def lat_summary(vals):
     v = sorted(x * 1000.0 for x in vals if x is not None)
     if not v:
         return None
-    return {"n": len(v), "mean_ms": round(sum(v) / len(v), 2), "p50_ms": round(pct(v, 50), 2),
-            "p95_ms": round(pct(v, 95), 2), "p99_ms": round(pct(v, 99), 2), "max_ms": round(v[-1], 2)}
+    return {
+        "n": len(v),
+        "mean_ms": round(sum(v) / len(v), 2),
+        "p50_ms": round(pct(v, 50), 2),
+        "p95_ms": round(pct(v, 95), 2),
+        "p99_ms": round(pct(v, 99), 2),
+        "max_ms": round(v[-1], 2),
+    }
 
 
 def build_parser():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--login-url", required=True, help="tool OIDC login initiation URL")
     ap.add_argument("--launch-url", help="expected redirect_uri (launch URL); checked if given")
     ap.add_argument("--target-link-uri", help="target_link_uri (default: --launch-url)")
     ap.add_argument("--issuer", help="platform issuer (default http://127.0.0.1:<jwks-port>)")
     ap.add_argument("--client-id", default="launch-bench-client")
     ap.add_argument("--deployment-id", default="launch-bench-deployment")
-    ap.add_argument("--jwks-port", type=int, default=5150, help="loopback port for the driver's JWKS server")
-    ap.add_argument("--key-file", help="PEM private key to use; created if missing (default: ephemeral key)")
+    ap.add_argument(
+        "--jwks-port", type=int, default=5150, help="loopback port for the driver's JWKS server"
+    )
+    ap.add_argument(
+        "--key-file", help="PEM private key to use; created if missing (default: ephemeral key)"
+    )
     ap.add_argument("--users", type=int, default=8, help="concurrent simulated users")
     ap.add_argument("--launches", type=int, help="measured launches (total over all users)")
     ap.add_argument("--duration", type=float, help="measured seconds (instead of --launches)")
-    ap.add_argument("--warmup", type=int, default=100, help="unmeasured warm-up launches (default 100)")
-    ap.add_argument("--procs", type=int, default=1, help="driver processes to spread the user threads over")
-    ap.add_argument("--pids", type=int, nargs="*", default=[],
-                    help="tool server PIDs; CPU summed over each and all its descendants")
+    ap.add_argument(
+        "--warmup", type=int, default=100, help="unmeasured warm-up launches (default 100)"
+    )
+    ap.add_argument(
+        "--procs", type=int, default=1, help="driver processes to spread the user threads over"
+    )
+    ap.add_argument(
+        "--pids",
+        type=int,
+        nargs="*",
+        default=[],
+        help="tool server PIDs; CPU summed over each and all its descendants",
+    )
     ap.add_argument("--login-method", choices=["GET", "POST"], default="GET")
     ap.add_argument("--followup-url", help="GET this URL after each successful launch (e)")
-    ap.add_argument("--no-follow-redirect", dest="follow_redirect", action="store_false",
-                    help="do not GET the Location of a 3xx launch answer")
-    ap.add_argument("--expect-text", help="substring a 2xx launch answer must contain to count as success")
+    ap.add_argument(
+        "--no-follow-redirect",
+        dest="follow_redirect",
+        action="store_false",
+        help="do not GET the Location of a 3xx launch answer",
+    )
+    ap.add_argument(
+        "--expect-text", help="substring a 2xx launch answer must contain to count as success"
+    )
     ap.add_argument("--role", default="http://purl.imsglobal.org/vocab/lis/v2/membership#Learner")
-    ap.add_argument("--user-pool", type=int, default=100, help="distinct sub/login_hint values (0: one per thread)")
+    ap.add_argument(
+        "--user-pool",
+        type=int,
+        default=100,
+        help="distinct sub/login_hint values (0: one per thread)",
+    )
     ap.add_argument("--contexts", type=int, default=10, help="distinct context/resource_link ids")
-    ap.add_argument("--keep-cookies", action="store_true", help="keep each user's cookie jar across launches")
-    ap.add_argument("--header", action="append", help="extra request header 'Name: value' (e.g. X-Forwarded-Proto: https)")
+    ap.add_argument(
+        "--keep-cookies", action="store_true", help="keep each user's cookie jar across launches"
+    )
+    ap.add_argument(
+        "--header",
+        action="append",
+        help="extra request header 'Name: value' (e.g. X-Forwarded-Proto: https)",
+    )
     ap.add_argument("--timeout", type=float, default=30.0, help="per-request timeout, s")
-    ap.add_argument("--show-errors", type=int, default=3, help="how many first errors to print in full")
-    ap.add_argument("--print-config", action="store_true", help="print a pylti1p3 registration JSON and exit")
-    ap.add_argument("--serve-only", type=float, metavar="SECONDS",
-                    help="only serve the JWKS for SECONDS (for manual tests), then exit")
+    ap.add_argument(
+        "--show-errors", type=int, default=3, help="how many first errors to print in full"
+    )
+    ap.add_argument(
+        "--print-config", action="store_true", help="print a pylti1p3 registration JSON and exit"
+    )
+    ap.add_argument(
+        "--serve-only",
+        type=float,
+        metavar="SECONDS",
+        help="only serve the JWKS for SECONDS (for manual tests), then exit",
+    )
     ap.add_argument("--label", default="", help="free text label copied into the JSON result")
-    ap.add_argument("--json", nargs="?", const="-", metavar="PATH",
-                    help="write machine-readable JSON result to PATH (or stdout if no PATH)")
+    ap.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="write machine-readable JSON result to PATH (or stdout if no PATH)",
+    )
     return ap
 
 
@@ -693,7 +840,9 @@ def main(argv=None):
         cfg.launches = 1000
     for u in (cfg.login_url, cfg.launch_url):
         if u and not _is_loopback(urlsplit(u).hostname):
-            sys.exit(f"refusing non-loopback target {u!r}: this benchmark only drives tools on loopback")
+            sys.exit(
+                f"refusing non-loopback target {u!r}: this benchmark only drives tools on loopback"
+            )
 
     key = load_or_make_key(cfg.key_file)
     jwk = public_jwk(key)
@@ -701,27 +850,47 @@ def main(argv=None):
     platform = f"http://127.0.0.1:{cfg.jwks_port}"
 
     if cfg.print_config:
-        print(json.dumps({cfg.issuer: [{
-            "default": True, "client_id": cfg.client_id,
-            "auth_login_url": f"{platform}/auth", "auth_token_url": f"{platform}/token",
-            "key_set_url": f"{platform}/jwks.json", "key_set": None,
-            "private_key_file": "private.key", "public_key_file": "public.key",
-            "deployment_ids": [cfg.deployment_id]}]}, indent=2))
-        print("# public JWK (only needed if the tool is given the key set inline):", file=sys.stderr)
+        print(
+            json.dumps(
+                {
+                    cfg.issuer: [
+                        {
+                            "default": True,
+                            "client_id": cfg.client_id,
+                            "auth_login_url": f"{platform}/auth",
+                            "auth_token_url": f"{platform}/token",
+                            "key_set_url": f"{platform}/jwks.json",
+                            "key_set": None,
+                            "private_key_file": "private.key",
+                            "public_key_file": "public.key",
+                            "deployment_ids": [cfg.deployment_id],
+                        }
+                    ]
+                },
+                indent=2,
+            )
+        )
+        print(
+            "# public JWK (only needed if the tool is given the key set inline):", file=sys.stderr
+        )
         print("# " + json.dumps(jwk), file=sys.stderr)
         return 0
 
     counters = {"jwks": mp.Value("q", 0), "other": mp.Value("q", 0)}
     ready = mp.get_context("fork").Event()
-    srv = mp.get_context("fork").Process(target=_jwks_server_main,
-                                         args=(cfg.jwks_port, jwks, counters, ready), daemon=True)
+    srv = mp.get_context("fork").Process(
+        target=_jwks_server_main, args=(cfg.jwks_port, jwks, counters, ready), daemon=True
+    )
     srv.start()
     if not ready.wait(10):
         srv.terminate()
         sys.exit("JWKS server did not start (port in use?)")
     try:
         if cfg.serve_only:
-            print(f"serving {platform}/jwks.json for {cfg.serve_only}s (pid {srv.pid})", file=sys.stderr)
+            print(
+                f"serving {platform}/jwks.json for {cfg.serve_only}s (pid {srv.pid})",
+                file=sys.stderr,
+            )
             time.sleep(cfg.serve_only)
             return 0
         return _bench(cfg, key, jwk, counters, srv)
@@ -770,12 +939,27 @@ def _bench(cfg, key, jwk, counters, srv):
     ncpu = os.cpu_count() or 1
     result = {
         "label": cfg.label,
-        "target": {"login_url": cfg.login_url, "launch_url": cfg.launch_url, "issuer": cfg.issuer,
-                   "client_id": cfg.client_id, "deployment_id": cfg.deployment_id,
-                   "login_method": cfg.login_method, "extra_headers": cfg.header or []},
-        "params": {"users": cfg.users, "procs": cfg.procs, "launches": cfg.launches, "duration": cfg.duration,
-                   "warmup": cfg.warmup, "keep_cookies": cfg.keep_cookies, "followup_url": cfg.followup_url},
-        "attempted": len(recs), "succeeded": len(ok), "errors": len(errs),
+        "target": {
+            "login_url": cfg.login_url,
+            "launch_url": cfg.launch_url,
+            "issuer": cfg.issuer,
+            "client_id": cfg.client_id,
+            "deployment_id": cfg.deployment_id,
+            "login_method": cfg.login_method,
+            "extra_headers": cfg.header or [],
+        },
+        "params": {
+            "users": cfg.users,
+            "procs": cfg.procs,
+            "launches": cfg.launches,
+            "duration": cfg.duration,
+            "warmup": cfg.warmup,
+            "keep_cookies": cfg.keep_cookies,
+            "followup_url": cfg.followup_url,
+        },
+        "attempted": len(recs),
+        "succeeded": len(ok),
+        "errors": len(errs),
         "error_rate": round(len(errs) / len(recs), 4) if recs else None,
         "wall_s": round(wall, 3),
         "launches_per_s": round(len(ok) / wall, 2) if wall > 0 else None,
@@ -789,16 +973,25 @@ def _bench(cfg, key, jwk, counters, srv):
         "jwks_fetches_per_attempt": round(jwks_hits / len(recs), 3) if recs else None,
         "tool_cpu": None,
         "driver_cpu_s": round(drv_after - drv_before, 3),
-        "driver_cpu_ms_per_attempt": round((drv_after - drv_before) * 1000 / len(recs), 3) if recs else None,
+        "driver_cpu_ms_per_attempt": round((drv_after - drv_before) * 1000 / len(recs), 3)
+        if recs
+        else None,
         "jwks_server_cpu_s": round(srv_after - srv_before, 3),
         "machine_cpus": ncpu,
         "machine_cpu_util_pct": round(100.0 * (tot_d - idle_d) / tot_d, 1) if tot_d else None,
         # busy CPU-seconds on the whole machine not accounted to tool, driver or JWKS server:
         # other processes competing for the same cores (noise indicator)
-        "other_cpu_s": round((tot_d - idle_d) / CLK_TCK - (drv_after - drv_before) - (srv_after - srv_before)
-                             - ((tool_after - tool_before) if cfg.pids else 0), 3),
+        "other_cpu_s": round(
+            (tot_d - idle_d) / CLK_TCK
+            - (drv_after - drv_before)
+            - (srv_after - srv_before)
+            - ((tool_after - tool_before) if cfg.pids else 0),
+            3,
+        ),
         "errors_by_kind": err_kinds,
-        "first_errors": [{"kind": r["err"], "detail": r["detail"]} for r in errs[:cfg.show_errors]],
+        "first_errors": [
+            {"kind": r["err"], "detail": r["detail"]} for r in errs[: cfg.show_errors]
+        ],
         "smoke_ok": smoke["ok"],
         "cookie_audit": audit,
         "cookie_warnings": cookie_warnings(audit),
@@ -806,7 +999,9 @@ def _bench(cfg, key, jwk, counters, srv):
     if cfg.pids:
         dt = tool_after - tool_before
         result["tool_cpu"] = {
-            "pids_root": cfg.pids, "pids_tree": tool_pids_after, "cpu_s": round(dt, 3),
+            "pids_root": cfg.pids,
+            "pids_tree": tool_pids_after,
+            "cpu_s": round(dt, 3),
             "cpu_ms_per_launch": round(dt * 1000 / len(ok), 3) if ok else None,
             "cpu_ms_per_attempt": round(dt * 1000 / len(recs), 3) if recs else None,
             "cores_busy": round(dt / wall, 2) if wall > 0 else None,
@@ -827,28 +1022,42 @@ def _bench(cfg, key, jwk, counters, srv):
 def _print_human(r):
     def lat(name, d):
         if d:
-            print(f"  {name:<13} p50 {d['p50_ms']:8.2f} ms  p95 {d['p95_ms']:8.2f} ms  "
-                  f"p99 {d['p99_ms']:8.2f} ms  max {d['max_ms']:8.2f} ms  (n={d['n']})")
+            print(
+                f"  {name:<13} p50 {d['p50_ms']:8.2f} ms  p95 {d['p95_ms']:8.2f} ms  "
+                f"p99 {d['p99_ms']:8.2f} ms  max {d['max_ms']:8.2f} ms  (n={d['n']})"
+            )
+
     print(f"== launch_bench {r['label']}".rstrip())
-    print(f"  attempted {r['attempted']}  ok {r['succeeded']}  errors {r['errors']} "
-          f"({(r['error_rate'] or 0) * 100:.1f}%)  wall {r['wall_s']} s  users {r['params']['users']}")
+    print(
+        f"  attempted {r['attempted']}  ok {r['succeeded']}  errors {r['errors']} "
+        f"({(r['error_rate'] or 0) * 100:.1f}%)  wall {r['wall_s']} s  users {r['params']['users']}"
+    )
     print(f"  launches/s   {r['launches_per_s']}   (attempts/s {r['attempts_per_s']})")
     lat("whole flow", r["latency_flow"])
     lat("login", r["latency_login"])
     lat("launch POST", r["latency_launch_post"])
     lat("follow-up", r["latency_followup"])
-    print(f"  login hops/launch {r['login_hops_per_launch']}   JWKS fetches/attempt {r['jwks_fetches_per_attempt']}")
+    print(
+        f"  login hops/launch {r['login_hops_per_launch']}   JWKS fetches/attempt {r['jwks_fetches_per_attempt']}"
+    )
     t = r["tool_cpu"]
     if t:
-        print(f"  tool CPU     {t['cpu_s']} s over pids {t['pids_tree']}: {t['cpu_ms_per_launch']} ms/launch "
-              f"({t['cpu_ms_per_attempt']} ms/attempt, {t['cores_busy']} cores busy)")
-    print(f"  driver CPU   {r['driver_cpu_s']} s ({r['driver_cpu_ms_per_attempt']} ms/attempt), "
-          f"JWKS server {r['jwks_server_cpu_s']} s; machine {r['machine_cpu_util_pct']}% of {r['machine_cpus']} CPUs, "
-          f"other processes {r['other_cpu_s']} CPU-s")
+        print(
+            f"  tool CPU     {t['cpu_s']} s over pids {t['pids_tree']}: {t['cpu_ms_per_launch']} ms/launch "
+            f"({t['cpu_ms_per_attempt']} ms/attempt, {t['cores_busy']} cores busy)"
+        )
+    print(
+        f"  driver CPU   {r['driver_cpu_s']} s ({r['driver_cpu_ms_per_attempt']} ms/attempt), "
+        f"JWKS server {r['jwks_server_cpu_s']} s; machine {r['machine_cpu_util_pct']}% of {r['machine_cpus']} CPUs, "
+        f"other processes {r['other_cpu_s']} CPU-s"
+    )
     if r["errors_by_kind"]:
         print("  errors by kind:", json.dumps(r["errors_by_kind"]))
         for e in r["first_errors"]:
-            print(f"  --- {e['kind']}\n      " + (e["detail"] or "").strip().replace("\n", "\n      ")[:800])
+            print(
+                f"  --- {e['kind']}\n      "
+                + (e["detail"] or "").strip().replace("\n", "\n      ")[:800]
+            )
     for w in r["cookie_warnings"]:
         print("  cookie note:", w)
 

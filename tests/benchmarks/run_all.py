@@ -111,6 +111,9 @@ def summary(outcomes: list[Outcome], skipped: list[tuple[Path, str]]) -> str:
         lines.append(f"{o.bench.path.stem:<{width}}  {o.status:<28}{o.seconds:>9.1f}")
     for path, reason in skipped:
         lines.append(f"{path.stem:<{width}}  not run: {reason}")
+    failed = sum(o.status != "ok" for o in outcomes)
+    total = sum(o.seconds for o in outcomes)
+    lines.append(f"{len(outcomes)} run, {failed} failed, {total:.0f} s in all")
     return "\n".join(lines)
 
 

@@ -81,6 +81,12 @@ def print_figures(result: CrowdResult, target_ms: float | None = None) -> None:
         print(f"requests per app server (port: count): {spread}")
 
 
+def machine_note() -> str:
+    """CPUs and load average: the benchmark shares the machine with everything else on it."""
+    one, five, _ = os.getloadavg()
+    return f"machine: {os.cpu_count()} CPUs, load average {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
 def print_memory(stack: Stack) -> None:
     """Peak resident memory of every process of the stack."""
     stack.rss.sample()

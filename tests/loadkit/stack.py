@@ -41,6 +41,7 @@ SAMPLE_COURSE = ROOT / "content_samples" / "data-spreadsheets"
 CLIENT_ID = "microcred-dev"
 DEPLOYMENT_ID = "1"
 WORKER_READY = "delivering grades"  # what `microcred worker` prints once it runs
+SETPRIV = shutil.which("setpriv")
 LOG_ARCHIVE = Path(tempfile.gettempdir()) / "microcred-loadkit-logs"
 
 
@@ -217,6 +218,8 @@ class Stack:
 
     def _popen(self, name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         out = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 (the child owns it)
+        if SETPRIV:  # if this process dies without stopping the stack, its servers stop too
+            cmd = [SETPRIV, "--pdeathsig", "TERM", "--", *cmd]
         proc = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )

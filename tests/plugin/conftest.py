@@ -56,12 +56,14 @@ class DevLmsPair:
 
     def place(self, title: str, target: str = "home", **kwargs: Any) -> Any:
         """Place an activity launching the tool's `target` on the dev LMS course page."""
-        return self.lms.add_placement(title, f"{self.tool_url}/lti/launch?target={target}",
-                                      **kwargs)
+        return self.lms.add_placement(
+            title, f"{self.tool_url}/lti/launch?target={target}", **kwargs
+        )
 
 
-def _dev_lms(request: pytest.FixtureRequest, app_config: dict[str, Any], tmp_path: Any,
-             storage: bool) -> Iterator[DevLmsPair]:
+def _dev_lms(
+    request: pytest.FixtureRequest, app_config: dict[str, Any], tmp_path: Any, storage: bool
+) -> Iterator[DevLmsPair]:
     from plugin.devlms import create_devlms_app
     from plugin.devlms.testing import DevLmsClient
     from plugin.extensions import db
@@ -72,22 +74,31 @@ def _dev_lms(request: pytest.FixtureRequest, app_config: dict[str, Any], tmp_pat
     tool_url, lms_url = f"http://localhost:{tool_port}", f"http://127.0.0.1:{lms_port}"
     app_config["PUBLIC_URL"] = tool_url
     tool = request.getfixturevalue("app")
-    lms_app = create_devlms_app({
-        "DEVLMS_PUBLIC_URL": lms_url,
-        "DEVLMS_DATABASE": str(tmp_path / "devlms.sqlite3"),
-        "DEVLMS_TOOL_URL": tool_url,
-        "DEVLMS_PLATFORM_STORAGE": storage,
-    })
+    lms_app = create_devlms_app(
+        {
+            "DEVLMS_PUBLIC_URL": lms_url,
+            "DEVLMS_DATABASE": str(tmp_path / "devlms.sqlite3"),
+            "DEVLMS_TOOL_URL": tool_url,
+            "DEVLMS_PLATFORM_STORAGE": storage,
+        }
+    )
     with tool.app_context():
         services.create_registration(
-            issuer=lms_url, client_id=DEV_CLIENT_ID, name="dev LMS", product="generic",
-            auth_login_url=f"{lms_url}/auth", auth_token_url=f"{lms_url}/token",
-            key_set_url=f"{lms_url}/jwks", deployment_ids=[DEV_DEPLOYMENT_ID],
+            issuer=lms_url,
+            client_id=DEV_CLIENT_ID,
+            name="dev LMS",
+            product="generic",
+            auth_login_url=f"{lms_url}/auth",
+            auth_token_url=f"{lms_url}/token",
+            key_set_url=f"{lms_url}/jwks",
+            deployment_ids=[DEV_DEPLOYMENT_ID],
         )
         db.session.commit()
     forget_cached_keys()
-    servers = (start_server(tool, port=tool_port, public_host="localhost"),
-               start_server(lms_app, port=lms_port, public_host="127.0.0.1"))
+    servers = (
+        start_server(tool, port=tool_port, public_host="localhost"),
+        start_server(lms_app, port=lms_port, public_host="127.0.0.1"),
+    )
     try:
         yield DevLmsPair(tool, tool_url, lms_app, lms_url, DevLmsClient.for_app(lms_app), servers)
     finally:
@@ -97,14 +108,16 @@ def _dev_lms(request: pytest.FixtureRequest, app_config: dict[str, Any], tmp_pat
 
 
 @pytest.fixture
-def dev_lms(request: pytest.FixtureRequest, app_config: dict[str, Any],
-            tmp_path: Any) -> Iterator[DevLmsPair]:
+def dev_lms(
+    request: pytest.FixtureRequest, app_config: dict[str, Any], tmp_path: Any
+) -> Iterator[DevLmsPair]:
     """The tool and the dev LMS, live and registered to each other (no Platform Storage)."""
     yield from _dev_lms(request, app_config, tmp_path, storage=False)
 
 
 @pytest.fixture
-def dev_lms_storage(request: pytest.FixtureRequest, app_config: dict[str, Any],
-                    tmp_path: Any) -> Iterator[DevLmsPair]:
+def dev_lms_storage(
+    request: pytest.FixtureRequest, app_config: dict[str, Any], tmp_path: Any
+) -> Iterator[DevLmsPair]:
     """Like dev_lms, with the dev LMS offering Platform Storage (lti_storage_target)."""
     yield from _dev_lms(request, app_config, tmp_path, storage=True)

@@ -29,6 +29,7 @@ def upgrade():
         sa.Column("url", sa.String(length=1024), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("image_url", sa.String(length=2048), nullable=True),
         _when("updated_at"),
         sa.ForeignKeyConstraint(
             ["registration_id"],

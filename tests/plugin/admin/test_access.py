@@ -112,3 +112,12 @@ def test_admin_pages_cannot_be_framed_or_cached(admin_client: Any) -> None:
 
 def test_unknown_lms_page_is_not_found(admin_client: Any) -> None:
     assert admin_client.get("/admin/connect/webct").status_code == 404
+
+
+def test_admin_dashboard_counts_the_tool_keys(admin_client: Any) -> None:
+    """The dashboard shows how many signing keys the tool publishes, as a number."""
+    import re
+
+    page = admin_client.get("/admin/").get_data(as_text=True)
+    assert "built-in method" not in page
+    assert re.search(r'<span class="n">\d+</span> tool keys', page)

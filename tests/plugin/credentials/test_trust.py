@@ -42,4 +42,4 @@ def test_a_did_web_on_a_private_address_is_not_fetched(app: Any, client: Any) ->
     body = client.post("/api/v1/credentials/verify", json=signed).get_json()
     signature = next(c for c in body["checks"] if c["name"] == "signature")
     assert body["verdict"] == "indeterminate"
-    assert "not a public address" in signature["reason"]
+    assert "private or loopback address; calls there are refused" in signature["reason"]

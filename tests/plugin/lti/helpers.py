@@ -18,8 +18,14 @@ def count(app: Any, model: Any) -> int:
         return int(db.session.scalar(db.select(db.func.count()).select_from(model)) or 0)
 
 
-def launch(client: Any, platform: Any, claims: dict[str, Any] | None = None, *,
-           target: str = TARGET, **sign: Any) -> Any:
+def launch(
+    client: Any,
+    platform: Any,
+    claims: dict[str, Any] | None = None,
+    *,
+    target: str = TARGET,
+    **sign: Any,
+) -> Any:
     """Login, sign `claims` (default: known-good ones) and post the launch; return the answer."""
     auth = platform.login(client, target)
     body = platform.claims(auth, target) if claims is None else claims

@@ -38,8 +38,12 @@ def rsa_key(name: str) -> rsa.RSAPrivateKey:
 
 
 def public_jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
-    return {**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": kid, "alg": "RS256",
-            "use": "sig"}
+    return {
+        **RSAAlgorithm.to_jwk(key.public_key(), as_dict=True),
+        "kid": kid,
+        "alg": "RS256",
+        "use": "sig",
+    }
 
 
 @dataclass(frozen=True)
@@ -125,9 +129,13 @@ class TestPlatform:
         from plugin.lti import services
 
         fields: dict[str, Any] = {
-            "issuer": self.issuer, "client_id": self.client_id, "name": "Test platform",
-            "auth_login_url": self.auth_url, "auth_token_url": self.issuer + "/token",
-            "key_set_url": self.jwks_url, "deployment_ids": [self.deployment_id],
+            "issuer": self.issuer,
+            "client_id": self.client_id,
+            "name": "Test platform",
+            "auth_login_url": self.auth_url,
+            "auth_token_url": self.issuer + "/token",
+            "key_set_url": self.jwks_url,
+            "deployment_ids": [self.deployment_id],
         }
         fields.update(overrides)
         reg = services.create_registration(**fields)
@@ -135,9 +143,14 @@ class TestPlatform:
         return reg.id
 
     def login_params(self, target: str, **overrides: Any) -> dict[str, str]:
-        params = {"iss": self.issuer, "login_hint": "user-1", "target_link_uri": target,
-                  "lti_message_hint": "hint-1", "client_id": self.client_id,
-                  "lti_deployment_id": self.deployment_id}
+        params = {
+            "iss": self.issuer,
+            "login_hint": "user-1",
+            "target_link_uri": target,
+            "lti_message_hint": "hint-1",
+            "client_id": self.client_id,
+            "lti_deployment_id": self.deployment_id,
+        }
         params.update(overrides)
         return {k: v for k, v in params.items() if v is not None}
 
@@ -152,9 +165,15 @@ class TestPlatform:
         """Known-good LtiResourceLinkRequest claims answering `auth`."""
         now = int(time.time())
         claims: dict[str, Any] = {
-            "iss": self.issuer, "aud": self.client_id, "sub": "user-1",
-            "iat": now, "exp": now + 300, "nonce": auth.nonce,
-            "name": "Grace Hopper", "given_name": "Grace", "family_name": "Hopper",
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "sub": "user-1",
+            "iat": now,
+            "exp": now + 300,
+            "nonce": auth.nonce,
+            "name": "Grace Hopper",
+            "given_name": "Grace",
+            "family_name": "Hopper",
             "email": "grace@example.edu",
             CLAIM + "message_type": "LtiResourceLinkRequest",
             CLAIM + "version": "1.3.0",
@@ -178,8 +197,9 @@ class TestPlatform:
         claims.update(overrides)
         return claims
 
-    def deep_linking_claims(self, auth: AuthRequest, target: str, *, data: Any = None,
-                            with_data: bool = True) -> dict[str, Any]:
+    def deep_linking_claims(
+        self, auth: AuthRequest, target: str, *, data: Any = None, with_data: bool = True
+    ) -> dict[str, Any]:
         claims = self.claims(auth, target)
         del claims[CLAIM + "resource_link"]
         claims[CLAIM + "message_type"] = "LtiDeepLinkingRequest"
@@ -195,8 +215,15 @@ class TestPlatform:
         claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = settings
         return claims
 
-    def sign(self, claims: dict[str, Any], *, kid: Any = "current", alg: str = "RS256",
-             key: Any = None, headers: dict[str, Any] | None = None) -> str:
+    def sign(
+        self,
+        claims: dict[str, Any],
+        *,
+        kid: Any = "current",
+        alg: str = "RS256",
+        key: Any = None,
+        headers: dict[str, Any] | None = None,
+    ) -> str:
         """Sign claims; kid=None leaves the kid out; alg "none" and "HS256" forge on purpose."""
         header: dict[str, Any] = {"typ": "JWT", "alg": alg, **(headers or {})}
         if kid == "current":
@@ -205,16 +232,23 @@ class TestPlatform:
             header["kid"] = kid
         private = key or dict(self.keys)[self.kid]
         if alg in ("none", "HS256"):
+
             def b64(part: dict[str, Any]) -> bytes:
                 return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")
 
             signing_input = b64(header) + b"." + b64(claims)
             if alg == "none":
                 return signing_input.decode() + "."
-            secret = dict(self.keys)[self.kid].public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            secret = (
+                dict(self.keys)[self.kid]
+                .public_key()
+                .public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
             signature = hmac.new(secret, signing_input, hashlib.sha256).digest()
-            return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")
-                    ).decode()
+            return (
+                signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")
+            ).decode()
         header.pop("alg")
         return jwt.encode(claims, private, algorithm=alg, headers=header)

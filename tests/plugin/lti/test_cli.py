@@ -7,11 +7,26 @@ from typing import Any
 
 import pytest
 
-ADD = ["platform", "add", "--issuer", "http://127.0.0.1:8080", "--client-id", "B5JoAQtYp4snAaE",
-       "--auth-url", "http://127.0.0.1:8080/mod/lti/auth.php",
-       "--token-url", "http://127.0.0.1:8080/mod/lti/token.php",
-       "--jwks-url", "http://127.0.0.1:8080/mod/lti/certs.php", "--deployment-id", "1",
-       "--name", "Moodle test", "--product", "moodle"]
+ADD = [
+    "platform",
+    "add",
+    "--issuer",
+    "http://127.0.0.1:8080",
+    "--client-id",
+    "B5JoAQtYp4snAaE",
+    "--auth-url",
+    "http://127.0.0.1:8080/mod/lti/auth.php",
+    "--token-url",
+    "http://127.0.0.1:8080/mod/lti/token.php",
+    "--jwks-url",
+    "http://127.0.0.1:8080/mod/lti/certs.php",
+    "--deployment-id",
+    "1",
+    "--name",
+    "Moodle test",
+    "--product",
+    "moodle",
+]
 
 
 @pytest.fixture

@@ -27,8 +27,9 @@ DL_TARGET = "http://localhost:5000/lti/deeplink"
 def _open_picker(client: Any, platform: Any, **kwargs: Any) -> tuple[str, Any]:
     auth = platform.login(client, DL_TARGET)
     claims = platform.deep_linking_claims(auth, DL_TARGET, **kwargs)
-    response = client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                "state": auth.state})
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     location = response.headers["Location"]
     assert location.startswith("/lti/deeplink?")
@@ -43,13 +44,21 @@ def _verify(app: Any, client: Any, token: str) -> dict[str, Any]:
     keys = client.get("/lti/jwks").get_json()["keys"]
     kid = jwt.get_unverified_header(token)["kid"]
     jwk = next(k for k in keys if k["kid"] == kid)
-    return dict(jwt.decode(token, RSAAlgorithm.from_jwk(jwk), algorithms=["RS256"],
-                           audience=jwk and None, options={"verify_aud": False}))
+    return dict(
+        jwt.decode(
+            token,
+            RSAAlgorithm.from_jwk(jwk),
+            algorithms=["RS256"],
+            audience=jwk and None,
+            options={"verify_aud": False},
+        )
+    )
 
 
 def _respond(client: Any, location: str, *items: str) -> tuple[str, str]:
-    response = client.post("/lti/deeplink", data={"mc_session": _session_of(location),
-                                                  "item": list(items)})
+    response = client.post(
+        "/lti/deeplink", data={"mc_session": _session_of(location), "item": list(items)}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     page = response.get_data(as_text=True)
     action = re.search(r'action="([^"]+)" id="mc-autosubmit"', page)
@@ -79,12 +88,17 @@ def test_round_trip_with_data_echoed(app: Any, client: Any, platform: Any) -> No
     assert item["url"] == "http://localhost:5000/lti/launch?target=home"
     assert item["title"] == "microcred sample activity"
     assert item["custom"] == {"target": "home"}
-    assert item["lineItem"] == {"scoreMaximum": 10, "label": "microcred sample",
-                                "resourceId": "sample", "tag": "microcred"}
+    assert item["lineItem"] == {
+        "scoreMaximum": 10,
+        "label": "microcred sample",
+        "resourceId": "sample",
+        "tag": "microcred",
+    }
 
 
-def test_data_is_not_invented_when_the_platform_sent_none(app: Any, client: Any,
-                                                          platform: Any) -> None:
+def test_data_is_not_invented_when_the_platform_sent_none(
+    app: Any, client: Any, platform: Any
+) -> None:
     location, _ = _open_picker(client, platform, with_data=False)
     _, token = _respond(client, location)
     claims = _verify(app, client, token)
@@ -93,17 +107,24 @@ def test_data_is_not_invented_when_the_platform_sent_none(app: Any, client: Any,
     assert claims[DL + "msg"] == "No activity was placed."
 
 
-def test_registered_items_join_the_catalog(app: Any, client: Any, platform: Any,
-                                          tmp_path: Path) -> None:
+def test_registered_items_join_the_catalog(
+    app: Any, client: Any, platform: Any, tmp_path: Path
+) -> None:
     """The picker lists the catalog's courses and modules and any other registered source;
     the sample activity is only offered while nothing is published."""
     from tests.plugin.catalog.helpers import publish_bytes, tiny_package
 
     def items(ctx: Any) -> list[DeepLinkItem]:
-        return [DeepLinkItem(id=f"m{n}", title=f"Module {n}", url=f"{TARGET}?module={n}",
-                             custom={"module": str(n)},
-                             line_item=LineItemSpec(score_maximum=5 * n, tag="quiz"))
-                for n in (1, 2)]
+        return [
+            DeepLinkItem(
+                id=f"m{n}",
+                title=f"Module {n}",
+                url=f"{TARGET}?module={n}",
+                custom={"module": str(n)},
+                line_item=LineItemSpec(score_maximum=5 * n, tag="quiz"),
+            )
+            for n in (1, 2)
+        ]
 
     publish_bytes(app, tiny_package(tmp_path))
     register_deep_link_items(items)
@@ -112,11 +133,13 @@ def test_registered_items_join_the_catalog(app: Any, client: Any, platform: Any,
         page = client.get(location).get_data(as_text=True)
         assert "Module 2" in page and "The median" in page
         assert "microcred sample activity" not in page
-        _, token = _respond(client, location, "m1", "m2", "module:tiny-stats/01-mean",
-                            "forged-id")
+        _, token = _respond(client, location, "m1", "m2", "module:tiny-stats/01-mean", "forged-id")
         claims = _verify(app, client, token)
         assert [i["title"] for i in claims[DL + "content_items"]] == [
-            "The mean", "Module 1", "Module 2"]
+            "The mean",
+            "Module 1",
+            "Module 2",
+        ]
         assert claims[DL + "content_items"][2]["lineItem"] == {"scoreMaximum": 10, "tag": "quiz"}
     finally:
         unregister_deep_link_items(items)
@@ -126,8 +149,9 @@ def test_learners_cannot_place_items(app: Any, client: Any, platform: Any) -> No
     auth = platform.login(client, DL_TARGET)
     claims = platform.deep_linking_claims(auth, DL_TARGET)
     claims[LTI + "roles"] = [MEMBERSHIP + "Learner"]
-    response = client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                "state": auth.state})
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+    )
     page = client.get(response.headers["Location"])
     assert page.status_code == 403 and "ACCESS_DENIED" in page.get_data(as_text=True)
 
@@ -141,23 +165,33 @@ def test_deep_linking_settings_are_required(app: Any, client: Any, platform: Any
     auth = platform.login(client, DL_TARGET)
     claims = platform.deep_linking_claims(auth, DL_TARGET)
     del claims[DL + "deep_linking_settings"]
-    response = client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                "state": auth.state})
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+    )
     assert_refused(response, "LTI_MISSING_CLAIM")
 
 
 def test_recorded_moodle_request_is_accepted(app: Any, client: Any, platform: Any) -> None:
     """Moodle 4.5's real deep linking request (no `data`, lineitems only), re-signed."""
-    recorded = json.loads((Path(__file__).parent / "fixtures" /
-                           "moodle-4.5-deep-linking-request.json").read_text())
+    recorded = json.loads(
+        (Path(__file__).parent / "fixtures" / "moodle-4.5-deep-linking-request.json").read_text()
+    )
     auth = platform.login(client, DL_TARGET)
     now = int(time.time())
-    claims = {**recorded, "iss": platform.issuer, "aud": "tool-client", "iat": now,
-              "exp": now + 60, "nonce": auth.nonce, LTI + "deployment_id": "dep-1",
-              LTI + "target_link_uri": DL_TARGET}
+    claims = {
+        **recorded,
+        "iss": platform.issuer,
+        "aud": "tool-client",
+        "iat": now,
+        "exp": now + 60,
+        "nonce": auth.nonce,
+        LTI + "deployment_id": "dep-1",
+        LTI + "target_link_uri": DL_TARGET,
+    }
     claims.pop("_about", None)
-    response = client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                "state": auth.state})
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     _, token = _respond(client, response.headers["Location"], "sample")
     assert DL + "data" not in _verify(app, client, token)

@@ -19,8 +19,9 @@ from plugin.lti.models import Learner
 from tests.plugin.lti.helpers import count
 
 
-def _follow_to_page(browser: requests.Session, response: requests.Response,
-                    base: str) -> requests.Response:
+def _follow_to_page(
+    browser: requests.Session, response: requests.Response, base: str
+) -> requests.Response:
     assert response.status_code == 303, response.text[:800]
     location = response.headers["Location"]
     assert "mc_session=" in location
@@ -106,8 +107,11 @@ def test_cookieless_launch_through_platform_storage(dev_lms_storage: Any) -> Non
     finish = parse_form(launch_page.text, launch_page.url)
     assert finish is not None and finish.action.endswith("/lti/launch/finish")
     # What platform-storage.js does with the values lti.get_data returned:
-    fields = {**finish.fields, "lti_storage_state": config["state"],
-              "lti_storage_nonce": config["nonce"]}
+    fields = {
+        **finish.fields,
+        "lti_storage_state": config["state"],
+        "lti_storage_nonce": config["nonce"],
+    }
     response = FormPost(finish.action, fields).submit(browser)
     _follow_to_page(browser, response, pair.tool_url)
     assert not browser.cookies.get_dict()  # no cookie was needed from the tool
@@ -122,8 +126,11 @@ def test_platform_storage_values_of_another_browser_are_refused(dev_lms_storage:
     launch_page = pair.lms.authorize(auth, browser).submit(browser)
     finish = parse_form(launch_page.text, launch_page.url)
     assert finish is not None
-    fields = {**finish.fields, "lti_storage_state": "someone-else",
-              "lti_storage_nonce": "someone-else"}
+    fields = {
+        **finish.fields,
+        "lti_storage_state": "someone-else",
+        "lti_storage_nonce": "someone-else",
+    }
     response = FormPost(finish.action, fields).submit(browser)
     assert response.status_code == 403 and "LTI_STATE_MISMATCH" in response.text
     assert count(pair.tool, Learner) == 0
@@ -148,8 +155,10 @@ def test_deep_linking_round_trip(dev_lms: Any) -> None:
     dl = "https://purl.imsglobal.org/spec/lti-dl/claim/"
     assert claims["iss"] == "microcred-dev" and claims["aud"] == dev_lms.lms_url
     assert claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] == "1"
-    assert claims[dl + "data"] == lms.claims_for(auth)[dl + "deep_linking_settings"]["data"] \
+    assert (
+        claims[dl + "data"] == lms.claims_for(auth)[dl + "deep_linking_settings"]["data"]
         or claims[dl + "data"]
+    )
     assert claims[dl + "msg"] == "1 microcred activity placed."
     item = claims[dl + "content_items"][0]
     assert item["type"] == "ltiResourceLink" and item["lineItem"]["scoreMaximum"] == 10
@@ -167,8 +176,11 @@ def _verify_with_tool_jwks(tool_url: str, token: str) -> dict[str, Any]:
     keys = requests.get(f"{tool_url}/lti/jwks", timeout=30).json()["keys"]
     kid = jwt.get_unverified_header(token)["kid"]
     jwk = next(k for k in keys if k["kid"] == kid)
-    return dict(jwt.decode(token, RSAAlgorithm.from_jwk(jwk), algorithms=["RS256"],
-                           options={"verify_aud": False}))
+    return dict(
+        jwt.decode(
+            token, RSAAlgorithm.from_jwk(jwk), algorithms=["RS256"], options={"verify_aud": False}
+        )
+    )
 
 
 def test_dynamic_registration_with_the_dev_lms(dev_lms: Any) -> None:
@@ -178,9 +190,14 @@ def test_dynamic_registration_with_the_dev_lms(dev_lms: Any) -> None:
     from plugin.lti import services
 
     token = new_registration_token(get_devlms(dev_lms.lms_app))
-    response = requests.get(f"{dev_lms.tool_url}/lti/register", timeout=30, params={
-        "openid_configuration": f"{dev_lms.lms_url}/.well-known/openid-configuration",
-        "registration_token": token})
+    response = requests.get(
+        f"{dev_lms.tool_url}/lti/register",
+        timeout=30,
+        params={
+            "openid_configuration": f"{dev_lms.lms_url}/.well-known/openid-configuration",
+            "registration_token": token,
+        },
+    )
     assert response.status_code == 200, response.text[:800]
     assert "registration-close.js" in response.text and "waiting for approval" in response.text
     client_id = jwt.decode(token, options={"verify_signature": False})["sub"]
@@ -191,11 +208,15 @@ def test_dynamic_registration_with_the_dev_lms(dev_lms: Any) -> None:
         assert [d.status for d in reg.deployments] == ["active"]
         services.set_registration_active(reg, True)
         db.session.commit()
-    tools = {t["client_id"]: t for t in dev_lms.lms.get_json("/_dev/tools")} \
-        if _has_tools_endpoint(dev_lms) else {}
+    tools = (
+        {t["client_id"]: t for t in dev_lms.lms.get_json("/_dev/tools")}
+        if _has_tools_endpoint(dev_lms)
+        else {}
+    )
     assert not tools or client_id in tools
-    placement = dev_lms.lms.add_placement("Registered dynamically",
-                                          f"{dev_lms.tool_url}/lti/launch", client_id=client_id)
+    placement = dev_lms.lms.add_placement(
+        "Registered dynamically", f"{dev_lms.tool_url}/lti/launch", client_id=client_id
+    )
     browser, form = dev_lms.lms.launch(placement.id, "grace")
     _follow_to_page(browser, form.submit(browser), dev_lms.tool_url)
 

@@ -13,8 +13,9 @@ from werkzeug.wrappers import Request, Response
 
 from tests.servers import LiveServer, start_server
 
-FIXTURE = json.loads((Path(__file__).parent / "fixtures" /
-                      "moodle-4.5-dynamic-registration.json").read_text())
+FIXTURE = json.loads(
+    (Path(__file__).parent / "fixtures" / "moodle-4.5-dynamic-registration.json").read_text()
+)
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 
 
@@ -61,8 +62,15 @@ class MoodleStandin:
             return Response("token_already_used", status=401)
         body = json.loads(request.get_data())
         self.requests.append(body)
-        for name in ("response_types", "initiate_login_uri", "redirect_uris", "client_name",
-                     "jwks_uri", "token_endpoint_auth_method", TOOL_CONFIG):
+        for name in (
+            "response_types",
+            "initiate_login_uri",
+            "redirect_uris",
+            "client_name",
+            "jwks_uri",
+            "token_endpoint_auth_method",
+            TOOL_CONFIG,
+        ):
             if not body.get(name):
                 return Response(f"missing required attribute {name}", status=400)
         tool = body[TOOL_CONFIG]
@@ -73,12 +81,16 @@ class MoodleStandin:
             return Response("domain_targetlinkuri_mismatch", status=400)
         self.used_tokens.add(token)
         answer = dict(FIXTURE["registration_response"])
-        answer.update({k: body[k] for k in ("jwks_uri", "initiate_login_uri", "redirect_uris",
-                                            "client_name")})
+        answer.update(
+            {k: body[k] for k in ("jwks_uri", "initiate_login_uri", "redirect_uris", "client_name")}
+        )
         answer["client_id"] = f"moodle-{token}"
-        answer[TOOL_CONFIG] = {**FIXTURE["registration_response"][TOOL_CONFIG],
-                               "deployment_id": "2", "domain": tool["domain"],
-                               "target_link_uri": tool["target_link_uri"]}
+        answer[TOOL_CONFIG] = {
+            **FIXTURE["registration_response"][TOOL_CONFIG],
+            "deployment_id": "2",
+            "domain": tool["domain"],
+            "target_link_uri": tool["target_link_uri"],
+        }
         return Response(json.dumps(answer), mimetype="application/json")
 
 
@@ -91,12 +103,13 @@ def moodle() -> Iterator[MoodleStandin]:
 
 
 def _register(client: Any, moodle: MoodleStandin, token: str = "tok-1") -> Any:
-    return client.get("/lti/register", query_string={
-        "openid_configuration": moodle.config_url, "registration_token": token})
+    return client.get(
+        "/lti/register",
+        query_string={"openid_configuration": moodle.config_url, "registration_token": token},
+    )
 
 
-def test_registration_round_trip_with_moodle(app: Any, client: Any, moodle: MoodleStandin
-                                             ) -> None:
+def test_registration_round_trip_with_moodle(app: Any, client: Any, moodle: MoodleStandin) -> None:
     from plugin.lti import services
 
     response = _register(client, moodle)
@@ -112,8 +125,10 @@ def test_registration_round_trip_with_moodle(app: Any, client: Any, moodle: Mood
     assert sent["redirect_uris"] == ["http://localhost:5000/lti/launch"]
     assert sent["jwks_uri"] == "http://localhost:5000/lti/jwks"
     assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in sent["scope"].split()
-    assert "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly" in \
-        sent["scope"].split()
+    assert (
+        "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+        in sent["scope"].split()
+    )
     assert tool["domain"] == "localhost:5000"
     assert tool["target_link_uri"] == "http://localhost:5000/lti/launch"
     deep = next(m for m in tool["messages"] if m["type"] == "LtiDeepLinkingRequest")
@@ -129,8 +144,9 @@ def test_registration_round_trip_with_moodle(app: Any, client: Any, moodle: Mood
         assert [(d.deployment_id, d.status) for d in reg.deployments] == [("2", "active")]
 
 
-def test_auto_approve_makes_the_registration_active(app_config: dict[str, Any], request: Any,
-                                                    moodle: MoodleStandin) -> None:
+def test_auto_approve_makes_the_registration_active(
+    app_config: dict[str, Any], request: Any, moodle: MoodleStandin
+) -> None:
     from plugin.lti import services
 
     app_config["AUTO_APPROVE_REGISTRATIONS"] = "yes"
@@ -150,8 +166,9 @@ def test_moodle_plain_string_error_is_shown(app: Any, client: Any, moodle: Moodl
     assert "LTI_DR_REFUSED" in text and "token_already_used" in text
 
 
-def test_issuer_must_prefix_the_configuration_url(app: Any, client: Any,
-                                                  moodle: MoodleStandin) -> None:
+def test_issuer_must_prefix_the_configuration_url(
+    app: Any, client: Any, moodle: MoodleStandin
+) -> None:
     moodle.issuer_override = "https://moodle.example.edu"
     response = _register(client, moodle)
     assert response.status_code == 422
@@ -168,8 +185,10 @@ def test_registration_url_without_configuration(app: Any, client: Any) -> None:
 def test_unreachable_platform(app: Any, client: Any) -> None:
     from tests.servers import free_port
 
-    response = client.get("/lti/register", query_string={
-        "openid_configuration": f"http://127.0.0.1:{free_port()}/openid"})
+    response = client.get(
+        "/lti/register",
+        query_string={"openid_configuration": f"http://127.0.0.1:{free_port()}/openid"},
+    )
     assert response.status_code == 422
     assert "LTI_DR_FETCH_FAILED" in response.get_data(as_text=True)
 
@@ -183,8 +202,9 @@ def test_issuer_prefix_rule() -> None:
     assert not issuer_prefixes("https://other.example", "https://lms.example/x")
 
 
-def test_insecure_platform_refused_when_not_allowed(app_config: dict[str, Any], request: Any,
-                                                    moodle: MoodleStandin) -> None:
+def test_insecure_platform_refused_when_not_allowed(
+    app_config: dict[str, Any], request: Any, moodle: MoodleStandin
+) -> None:
     app_config["ALLOW_INSECURE_PLATFORMS"] = "false"
     app = request.getfixturevalue("app")
     response = _register(app.test_client(), moodle)

@@ -27,10 +27,13 @@ def test_kid_matches_pylti1p3(app: Any) -> None:
 
     with app.app_context():
         key = current_tool_key()
-        reg = Registration(issuer="https://lms.example", client_id="c",
-                           auth_login_url="https://lms.example/auth",
-                           auth_token_url="https://lms.example/token",
-                           key_set_url="https://lms.example/jwks")
+        reg = Registration(
+            issuer="https://lms.example",
+            client_id="c",
+            auth_login_url="https://lms.example/auth",
+            auth_token_url="https://lms.example/token",
+            key_set_url="https://lms.example/jwks",
+        )
         assert to_pylti_registration(reg).get_kid() == key.kid
 
 

@@ -110,12 +110,21 @@ KNOWN_BAD: list[tuple[str, Mutation, str]] = [
     ("expired", expired, "LTI_BAD_TIMESTAMPS"),
     ("nonce of another login", lambda c, p: put(nonce=uuid.uuid4().hex)(c, p), "LTI_BAD_NONCE"),
     ("no nonce", drop("nonce"), "LTI_MISSING_CLAIM"),
-    ("target elsewhere", claim("target_link_uri", "https://evil.example/lti/launch"),
-     "LTI_BAD_TARGET"),
-    ("target on a look-alike port", claim("target_link_uri", "http://localhost:50001/lti/launch"),
-     "LTI_BAD_TARGET"),
-    ("unsupported message type", claim("message_type", "LtiStartProctoring"),
-     "LTI_BAD_MESSAGE_TYPE"),
+    (
+        "target elsewhere",
+        claim("target_link_uri", "https://evil.example/lti/launch"),
+        "LTI_BAD_TARGET",
+    ),
+    (
+        "target on a look-alike port",
+        claim("target_link_uri", "http://localhost:50001/lti/launch"),
+        "LTI_BAD_TARGET",
+    ),
+    (
+        "unsupported message type",
+        claim("message_type", "LtiStartProctoring"),
+        "LTI_BAD_MESSAGE_TYPE",
+    ),
     ("roles not a list", claim("roles", "Learner"), "LTI_NO_ROLES"),
 ]
 
@@ -126,8 +135,9 @@ def test_known_bad_payload_is_refused_without_a_session(
 ) -> None:
     auth = platform.login(client, TARGET)
     claims, options = mutate(platform.claims(auth, TARGET), platform)
-    response = client.post("/lti/launch", data={"id_token": platform.sign(claims, **options),
-                                                "state": auth.state})
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims, **options), "state": auth.state}
+    )
     assert_refused(response, code)
     assert count(app, Learner) == 0
     assert count(app, ResourceLink) == 0
@@ -142,15 +152,18 @@ def test_garbage_id_token_is_refused(app: Any, client: Any, platform: Any) -> No
 def test_unknown_or_missing_state_is_refused(app: Any, client: Any, platform: Any) -> None:
     auth = platform.login(client, TARGET)
     token = platform.sign(platform.claims(auth, TARGET))
-    assert_refused(client.post("/lti/launch", data={"id_token": token, "state": "forged"}),
-                   "LTI_STATE_UNKNOWN")
+    assert_refused(
+        client.post("/lti/launch", data={"id_token": token, "state": "forged"}), "LTI_STATE_UNKNOWN"
+    )
     assert_refused(client.post("/lti/launch", data={"id_token": token}), "LTI_STATE_UNKNOWN")
     assert count(app, Learner) == 0
 
 
 def test_platform_error_answer_is_shown(app: Any, client: Any, platform: Any) -> None:
-    response = client.post("/lti/launch", data={"error": "login_required",
-                                                "error_description": "no session", "state": "x"})
+    response = client.post(
+        "/lti/launch",
+        data={"error": "login_required", "error_description": "no session", "state": "x"},
+    )
     assert_refused(response, "LTI_PLATFORM_ERROR")
 
 
@@ -177,35 +190,53 @@ PII = ("name", "given_name", "family_name", "email")
 KNOWN_GOOD: list[tuple[str, Mutation, dict[str, Any]]] = [
     ("student", _roles(MEMBERSHIP + "Learner"), {"is_learner": True, "is_instructor": False}),
     ("instructor", _roles(MEMBERSHIP + "Instructor"), {"is_instructor": True}),
-    ("instructor with only email and no context",
-     _combine(_roles(MEMBERSHIP + "Instructor"), _without("name", "given_name", "family_name",
-                                                          CLAIM + "context")),
-     {"is_instructor": True, "name": None, "email": "grace@example.edu", "context_id": None}),
-    ("student with several roles",
-     _roles(MEMBERSHIP + "Learner", MEMBERSHIP + "Mentor", INSTITUTION + "Student"),
-     {"is_learner": True}),
+    (
+        "instructor with only email and no context",
+        _combine(
+            _roles(MEMBERSHIP + "Instructor"),
+            _without("name", "given_name", "family_name", CLAIM + "context"),
+        ),
+        {"is_instructor": True, "name": None, "email": "grace@example.edu", "context_id": None},
+    ),
+    (
+        "student with several roles",
+        _roles(MEMBERSHIP + "Learner", MEMBERSHIP + "Mentor", INSTITUTION + "Student"),
+        {"is_learner": True},
+    ),
     ("student with a short role", _roles("Learner"), {"is_learner": True, "roles": ("Learner",)}),
-    ("student with an unknown role",
-     _roles("http://purl.imsglobal.org/vocab/lis/v2/membership#Learner", "urn:x:unknown#Odd",
-            "Wizard"),
-     {"is_learner": True, "roles": ("Learner",)}),
+    (
+        "student with an unknown role",
+        _roles(
+            "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+            "urn:x:unknown#Odd",
+            "Wizard",
+        ),
+        {"is_learner": True, "roles": ("Learner",)},
+    ),
     ("student with empty roles", _roles(), {"is_learner": False, "roles": ()}),
-    ("student with only email", _without("name", "given_name", "family_name"),
-     {"name": None, "email": "grace@example.edu"}),
+    (
+        "student with only email",
+        _without("name", "given_name", "family_name"),
+        {"name": None, "email": "grace@example.edu"},
+    ),
     ("student with only names", _without("email"), {"name": "Grace Hopper", "email": None}),
     ("student with no personal data", _without(*PII), {"name": None, "email": None}),
-    ("student with only a resource link", _without(CLAIM + "context"),
-     {"context_id": None, "resource_link_id": "link-1"}),
+    (
+        "student with only a resource link",
+        _without(CLAIM + "context"),
+        {"context_id": None, "resource_link_id": "link-1"},
+    ),
     ("several audiences with azp", put(aud=["tool-client", "other"], azp="tool-client"), {}),
     ("clock a little ahead", put(iat=int(time.time()) + 5), {}),
-    ("TA sub-role counts as instructor",
-     _roles(MEMBERSHIP.replace("#", "/") + "Instructor#TeachingAssistant"),
-     {"is_instructor": True}),
+    (
+        "TA sub-role counts as instructor",
+        _roles(MEMBERSHIP.replace("#", "/") + "Instructor#TeachingAssistant"),
+        {"is_instructor": True},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "mutate", "expected"), KNOWN_GOOD,
-                         ids=[g[0] for g in KNOWN_GOOD])
+@pytest.mark.parametrize(("name", "mutate", "expected"), KNOWN_GOOD, ids=[g[0] for g in KNOWN_GOOD])
 def test_known_good_payload_is_accepted(
     app: Any, client: Any, platform: Any, name: str, mutate: Mutation, expected: dict[str, Any]
 ) -> None:
@@ -213,8 +244,9 @@ def test_known_good_payload_is_accepted(
 
     auth = platform.login(client, TARGET)
     claims, options = mutate(platform.claims(auth, TARGET), platform)
-    response = client.post("/lti/launch", data={"id_token": platform.sign(claims, **options),
-                                                "state": auth.state})
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims, **options), "state": auth.state}
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
     location = response.headers["Location"]
     assert location.startswith("/lti/home?") and f"{PARAM}=" in location
@@ -244,7 +276,11 @@ def test_launch_records_learner_context_and_link(app: Any, client: Any, platform
     assert response.status_code == 303
     ctx = _launch_of(app, response.headers["Location"])
     assert (ctx.sub, ctx.issuer, ctx.client_id, ctx.deployment_id) == (
-        "user-1", platform.issuer, "tool-client", "dep-1")
+        "user-1",
+        platform.issuer,
+        "tool-client",
+        "dep-1",
+    )
     assert ctx.context_title == "Intro to CS" and ctx.resource_link_title == "Module 1"
     assert ctx.custom == {"answer": "42"}
     assert ctx.ags is not None and ctx.ags.lineitem == platform.issuer + "/lineitems/1"
@@ -273,8 +309,9 @@ def test_replayed_id_token_is_refused_even_with_a_fresh_login(
 ) -> None:
     auth = platform.login(client, TARGET)
     token = platform.sign(platform.claims(auth, TARGET))
-    assert client.post("/lti/launch", data={"id_token": token, "state": auth.state}
-                       ).status_code == 303
+    assert (
+        client.post("/lti/launch", data={"id_token": token, "state": auth.state}).status_code == 303
+    )
     fresh = platform.login(client, TARGET)
     replay = client.post("/lti/launch", data={"id_token": token, "state": fresh.state})
     assert_refused(replay, "LTI_NONCE_REPLAYED")
@@ -287,8 +324,9 @@ def test_unknown_deployment_waits_for_approval(app: Any, client: Any, platform: 
     auth = platform.login(client, TARGET)
     claims = platform.claims(auth, TARGET)
     claims[CLAIM + "deployment_id"] = "new-school"
-    response = client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                "state": auth.state})
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+    )
     assert_refused(response, "LTI_DEPLOYMENT_PENDING", 403)
     assert "waiting for approval" in response.get_data(as_text=True)
     assert count(app, Learner) == 0
@@ -300,8 +338,12 @@ def test_unknown_deployment_waits_for_approval(app: Any, client: Any, platform: 
     auth = platform.login(client, TARGET)
     claims = platform.claims(auth, TARGET)
     claims[CLAIM + "deployment_id"] = "new-school"
-    assert client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                            "state": auth.state}).status_code == 303
+    assert (
+        client.post(
+            "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+        ).status_code
+        == 303
+    )
 
 
 def test_approved_deployment_launches(app: Any, client: Any, platform: Any) -> None:
@@ -315,26 +357,32 @@ def test_approved_deployment_launches(app: Any, client: Any, platform: Any) -> N
     auth = platform.login(client, TARGET)
     claims = platform.claims(auth, TARGET)
     claims[CLAIM + "deployment_id"] = "school-2"
-    assert_refused(client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                    "state": auth.state}),
-                   "LTI_DEPLOYMENT_PENDING")
+    assert_refused(
+        client.post("/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}),
+        "LTI_DEPLOYMENT_PENDING",
+    )
     with app.app_context():
         services.set_deployment_status(db.session.get(Deployment, dep_pk), "active")
         db.session.commit()
     auth = platform.login(client, TARGET)
     claims = platform.claims(auth, TARGET)
     claims[CLAIM + "deployment_id"] = "school-2"
-    assert client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                            "state": auth.state}).status_code == 303
+    assert (
+        client.post(
+            "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+        ).status_code
+        == 303
+    )
     with app.app_context():
         services.set_deployment_status(db.session.get(Deployment, dep_pk), "disabled")
         db.session.commit()
     auth = platform.login(client, TARGET)
     claims = platform.claims(auth, TARGET)
     claims[CLAIM + "deployment_id"] = "school-2"
-    assert_refused(client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                    "state": auth.state}),
-                   "LTI_DEPLOYMENT_DISABLED")
+    assert_refused(
+        client.post("/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}),
+        "LTI_DEPLOYMENT_DISABLED",
+    )
 
 
 def test_auto_approve_accepts_new_deployments(app_config: dict[str, Any], request: Any) -> None:
@@ -345,8 +393,12 @@ def test_auto_approve_accepts_new_deployments(app_config: dict[str, Any], reques
     auth = platform.login(client, TARGET)
     claims = platform.claims(auth, TARGET)
     claims[CLAIM + "deployment_id"] = "brand-new"
-    assert client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                            "state": auth.state}).status_code == 303
+    assert (
+        client.post(
+            "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+        ).status_code
+        == 303
+    )
 
 
 def test_jwks_is_refetched_once_on_an_unknown_kid(app: Any, client: Any, platform: Any) -> None:
@@ -382,8 +434,9 @@ def test_login_and_launch_on_two_app_instances(app_config: dict[str, Any], reque
     try:
         auth = platform.login(first.test_client(), TARGET)
         token = platform.sign(platform.claims(auth, TARGET))
-        response = second.test_client().post("/lti/launch",
-                                              data={"id_token": token, "state": auth.state})
+        response = second.test_client().post(
+            "/lti/launch", data={"id_token": token, "state": auth.state}
+        )
         assert response.status_code == 303
         assert first.test_client().get(response.headers["Location"]).status_code == 200
     finally:

@@ -25,8 +25,7 @@ def test_auth_request_has_every_parameter(app: Any, client: Any, platform: Any) 
 
 
 def test_login_by_post_and_with_target_query(app: Any, client: Any, platform: Any) -> None:
-    response = client.post("/lti/login",
-                           data=platform.login_params(TARGET + "?target=home&x=1"))
+    response = client.post("/lti/login", data=platform.login_params(TARGET + "?target=home&x=1"))
     assert response.status_code == 302
     # redirect_uri stays fixed whatever the target (Moodle checks it exactly)
     params = dict(parse_qsl(urlsplit(response.headers["Location"]).query))
@@ -40,17 +39,22 @@ def test_missing_parameters(app: Any, client: Any, platform: Any) -> None:
 
 
 def test_unknown_platform(app: Any, client: Any, platform: Any) -> None:
-    response = client.get("/lti/login", query_string=platform.login_params(
-        TARGET, iss="https://unknown.example"))
+    response = client.get(
+        "/lti/login", query_string=platform.login_params(TARGET, iss="https://unknown.example")
+    )
     assert_refused(response, "LTI_UNKNOWN_PLATFORM")
-    response = client.get("/lti/login", query_string=platform.login_params(
-        TARGET, client_id="other-client"))
+    response = client.get(
+        "/lti/login", query_string=platform.login_params(TARGET, client_id="other-client")
+    )
     assert_refused(response, "LTI_UNKNOWN_PLATFORM")
 
 
 def test_target_must_be_the_tool(app: Any, client: Any, platform: Any) -> None:
-    for target in ("https://evil.example/lti/launch", "http://localhost:5000.evil.example/x",
-                   "javascript:alert(1)"):
+    for target in (
+        "https://evil.example/lti/launch",
+        "http://localhost:5000.evil.example/x",
+        "javascript:alert(1)",
+    ):
         response = client.get("/lti/login", query_string=platform.login_params(target))
         assert_refused(response, "LTI_BAD_TARGET")
 
@@ -58,8 +62,7 @@ def test_target_must_be_the_tool(app: Any, client: Any, platform: Any) -> None:
 def test_shared_issuer_needs_client_id(app: Any, client: Any, platform: Any) -> None:
     with app.app_context():
         platform.register(client_id="second-key", deployment_ids=["d2"])
-    response = client.get("/lti/login", query_string=platform.login_params(TARGET,
-                                                                           client_id=None))
+    response = client.get("/lti/login", query_string=platform.login_params(TARGET, client_id=None))
     assert_refused(response, "LTI_AMBIGUOUS_CLIENT")
     assert "client_id" in response.get_data(as_text=True)
     # With client_id, each registration under the issuer works.
@@ -79,12 +82,14 @@ def test_no_state_cookie_on_plain_http(app: Any, client: Any, platform: Any) -> 
 
 
 def test_platform_storage_page(app: Any, client: Any, platform: Any) -> None:
-    response = client.get("/lti/login", query_string=platform.login_params(
-        TARGET, lti_storage_target="_parent"))
+    response = client.get(
+        "/lti/login", query_string=platform.login_params(TARGET, lti_storage_target="_parent")
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    nonce = re.search(r"script-src 'self' 'nonce-([^']+)'",
-                      response.headers["Content-Security-Policy"])
+    nonce = re.search(
+        r"script-src 'self' 'nonce-([^']+)'", response.headers["Content-Security-Policy"]
+    )
     assert nonce and f'nonce="{nonce.group(1)}"' in page
     assert "platform-storage.js" in page and "onload" not in page and "<script>" not in page
     config = json.loads(html.unescape(re.search(r'data-config="([^"]+)"', page).group(1)))
@@ -93,15 +98,17 @@ def test_platform_storage_page(app: Any, client: Any, platform: Any) -> None:
     assert dict(parse_qsl(urlsplit(config["auth_url"]).query))["state"] == config["state"]
 
 
-def test_https_binds_state_with_a_partitioned_cookie(app_config: dict[str, Any], request: Any
-                                                     ) -> None:
+def test_https_binds_state_with_a_partitioned_cookie(
+    app_config: dict[str, Any], request: Any
+) -> None:
     app_config["PUBLIC_URL"] = "https://localhost"
     app = request.getfixturevalue("app")
     platform = request.getfixturevalue("platform")
     target = "https://localhost/lti/launch"
     browser = app.test_client()
-    response = browser.get("/lti/login", base_url="https://localhost",
-                           query_string=platform.login_params(target))
+    response = browser.get(
+        "/lti/login", base_url="https://localhost", query_string=platform.login_params(target)
+    )
     cookie = response.headers["Set-Cookie"]
     for attribute in ("Secure", "HttpOnly", "SameSite=None", "Partitioned", "Path=/lti/"):
         assert attribute in cookie
@@ -117,9 +124,11 @@ def test_https_binds_state_with_a_partitioned_cookie(app_config: dict[str, Any],
     assert_refused(stranger, "LTI_STATE_MISMATCH", 403)
     # ... and the state is spent, so the real browser must start again.
     auth = AuthRequest(*_login(browser, platform, target))
-    done = browser.post("/lti/launch", base_url="https://localhost",
-                        data={"id_token": platform.sign(platform.claims(auth, target)),
-                              "state": auth.state})
+    done = browser.post(
+        "/lti/launch",
+        base_url="https://localhost",
+        data={"id_token": platform.sign(platform.claims(auth, target)), "state": auth.state},
+    )
     assert done.status_code == 303
     cookies = done.headers.getlist("Set-Cookie")
     session_cookie = next(c for c in cookies if c.startswith("mc_session="))
@@ -130,7 +139,8 @@ def test_https_binds_state_with_a_partitioned_cookie(app_config: dict[str, Any],
 
 
 def _login(browser: Any, platform: Any, target: str) -> tuple[str, dict[str, str]]:
-    response = browser.get("/lti/login", base_url="https://localhost",
-                           query_string=platform.login_params(target))
+    response = browser.get(
+        "/lti/login", base_url="https://localhost", query_string=platform.login_params(target)
+    )
     location = response.headers["Location"]
     return location, dict(parse_qsl(urlsplit(location).query))

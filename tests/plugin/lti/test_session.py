@@ -25,8 +25,7 @@ def _token(response: Any) -> str:
 def test_token_in_query_form_or_bearer_header(app: Any, client: Any, platform: Any) -> None:
     token = _token(launch(client, platform))
     assert client.get(f"/lti/home?mc_session={token}").status_code == 200
-    assert client.get("/lti/home", headers={"Authorization": f"Bearer {token}"}
-                      ).status_code == 200
+    assert client.get("/lti/home", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert client.get("/lti/home").status_code == 401
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     response = client.get(f"/lti/home?mc_session={tampered}")
@@ -84,8 +83,9 @@ def test_roles_guard(guarded: Any, platform: Any) -> None:
     auth = platform.login(client, TARGET)
     claims = platform.claims(auth, TARGET)
     claims[CLAIM + "roles"] = [MEMBERSHIP + "Instructor"]
-    teacher = _token(client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                      "state": auth.state}))
+    teacher = _token(
+        client.post("/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state})
+    )
     page = client.get(f"/t/instructors?mc_session={teacher}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -102,27 +102,33 @@ def test_unknown_role_name_is_a_programming_error() -> None:
 def test_launch_target_from_custom_or_query(app: Any, client: Any, platform: Any) -> None:
     register_launch_target("module-test", lambda ctx: f"/lti/home?module={ctx.custom['m']}")
     auth = platform.login(client, TARGET)
-    claims = platform.claims(auth, TARGET, **{CLAIM + "custom": {"target": "module-test",
-                                                                   "m": "7"}})
-    response = client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                "state": auth.state})
+    claims = platform.claims(
+        auth, TARGET, **{CLAIM + "custom": {"target": "module-test", "m": "7"}}
+    )
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+    )
     assert response.headers["Location"].startswith("/lti/home?module=7&mc_session=")
     target = TARGET + "?target=module-test"
     auth = platform.login(client, target)
     claims = platform.claims(auth, target, **{CLAIM + "custom": {"m": "8"}})
-    response = client.post("/lti/launch", data={"id_token": platform.sign(claims),
-                                                "state": auth.state})
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+    )
     assert response.headers["Location"].startswith("/lti/home?module=8&mc_session=")
     # An unknown target falls back to the landing page.
     target = TARGET + "?target=nothing-here"
     auth = platform.login(client, target)
-    response = client.post("/lti/launch", data={
-        "id_token": platform.sign(platform.claims(auth, target)), "state": auth.state})
+    response = client.post(
+        "/lti/launch",
+        data={"id_token": platform.sign(platform.claims(auth, target)), "state": auth.state},
+    )
     assert response.headers["Location"].startswith("/lti/home?mc_session=")
 
 
-def test_csp_lets_only_active_platforms_frame_the_tool(app: Any, client: Any,
-                                                       platform: Any) -> None:
+def test_csp_lets_only_active_platforms_frame_the_tool(
+    app: Any, client: Any, platform: Any
+) -> None:
     from plugin.extensions import db
     from plugin.lti import services
 
@@ -143,8 +149,11 @@ def test_launch_completed_signal(app: Any, client: Any, platform: Any) -> None:
 
     seen: list[Any] = []
 
-    def listener(sender: Any, context: Any) -> None:
+    claims: list[dict[str, Any]] = []
+
+    def listener(sender: Any, context: Any, **kwargs: Any) -> None:
         seen.append(context)
+        claims.append(kwargs["claims"])
 
     launch_completed.connect(listener)
     try:
@@ -152,3 +161,4 @@ def test_launch_completed_signal(app: Any, client: Any, platform: Any) -> None:
     finally:
         launch_completed.disconnect(listener)
     assert [c.sub for c in seen] == ["user-1"]
+    assert [c["sub"] for c in claims] == ["user-1"]  # the validated id_token, for receivers
