@@ -31,6 +31,10 @@ class Store(Protocol):
         """`set(key, value, ttl)` and `get(get_key)` in one round trip (the get sees the set)."""
         ...
 
+    def take_and_get(self, key: str, get_key: str) -> tuple[str | None, float, str | None]:
+        """`take(key)` with the seconds it had left, and `get(get_key)`, in one round trip."""
+        ...
+
     def add(self, key: str, value: str, ttl: int) -> bool:
         """Set only when absent; True when this call set it (single-use markers)."""
         ...
@@ -84,6 +88,15 @@ class RedisStore:
         pipe.get(self._k(get_key))
         _, raw = self._call(pipe.execute)
         return raw.decode() if raw is not None else None
+
+    def take_and_get(self, key: str, get_key: str) -> tuple[str | None, float, str | None]:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.pttl(self._k(key))
+        pipe.getdel(self._k(key))
+        pipe.get(self._k(get_key))
+        left_ms, raw, other = self._call(pipe.execute)
+        value = raw.decode() if raw is not None else None
+        return value, max(int(left_ms), 0) / 1000, other.decode() if other is not None else None
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         return bool(self._call(self._redis.set, self._k(key), value, ex=max(ttl, 1), nx=True))
@@ -179,6 +192,16 @@ class SqliteStore:
         if row is None or row[1] <= time.time():
             return None
         return str(row[0])
+
+    def take_and_get(self, key: str, get_key: str) -> tuple[str | None, float, str | None]:
+        row = (
+            self._conn()
+            .execute("DELETE FROM kv WHERE key = ? RETURNING value, expires", (key,))
+            .fetchone()
+        )
+        left = row[1] - time.time() if row is not None else 0.0
+        value = str(row[0]) if row is not None and left > 0 else None
+        return value, max(left, 0.0) if value is not None else 0.0, self.get(get_key)
 
     def delete(self, key: str) -> None:
         self._conn().execute("DELETE FROM kv WHERE key = ?", (key,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,15 +15,19 @@ from plugin.access import access_of, is_public, undeclared_endpoints, view_acces
 
 
 def _bare_app() -> Any:
+    """The app as built at start-up, only for its url_map and views (no database is opened)."""
     folder = Path(tempfile.mkdtemp(prefix="microcred-access-"))
-    return create_app(
-        {
-            "MICROCRED_ENV": "testing",
-            "DATABASE_URL": f"sqlite:///{folder / 'unused.sqlite3'}",
-            "INSTANCE_PATH": str(folder),
-            "SECRET_KEY": "collection-only",
-        }
-    )
+    try:
+        return create_app(
+            {
+                "MICROCRED_ENV": "testing",
+                "DATABASE_URL": f"sqlite:///{folder / 'unused.sqlite3'}",
+                "INSTANCE_PATH": str(folder),
+                "SECRET_KEY": "collection-only",
+            }
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 _APP = _bare_app()

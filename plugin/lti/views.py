@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import time
 from typing import Any
@@ -121,15 +122,20 @@ def _launch_form() -> tuple[str, str]:
 def launch() -> Any:
     """The redirect URI: the platform form-posts id_token and state here."""
     state, id_token = _launch_form()
-    # The registry generation comes along: validating the launch needs it.
-    raw, generation = get_store().get_many([state_key(state), regcache.GENERATION_KEY])
+    # The state is taken (single use) at once, with the registry generation validating the
+    # launch needs, in one store round trip; only the Platform Storage step puts it back.
+    raw, seconds_left, generation = get_store().take_and_get(
+        state_key(state), regcache.GENERATION_KEY
+    )
     regcache.prime(generation)
     if raw is None:
         _take_record(state)  # raises LTI_STATE_UNKNOWN
     record = StateRecord.from_json(raw)  # type: ignore[arg-type]
     if not _state_cookie_matches(state):
         if record.storage_target:
-            # Cookie-less: read state and nonce back from Platform Storage, then finish.
+            # Cookie-less: read state and nonce back from Platform Storage, then finish
+            # (launch_finish takes the state for good).
+            get_store().add(state_key(state), raw, max(math.ceil(seconds_left), 1))  # type: ignore[arg-type]
             return render_template(
                 "lti/storage.html",
                 mode="launch",
@@ -145,13 +151,11 @@ def launch() -> Any:
                 state=state,
             )
         if settings().is_https:
-            _take_record(state)
             raise LaunchError(
                 "This launch did not start in this browser. Open the activity again from your LMS.",
                 code="LTI_STATE_MISMATCH",
                 status=403,
             )
-    record = _take_record(state)
     return _complete(validate_launch(request.form, record, settings(), get_store()), state)
 
 

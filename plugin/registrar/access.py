@@ -157,4 +157,5 @@ def require_registrar(view: F) -> F:
             csrf.protect()
         return view(*args, **kwargs)
 
-    return csrf.exempt(declare(wrapper, "registrar: account or LTI grant"))  # type: ignore[no-any-return]
+    declared = declare(wrapper, "registrar: account or LTI grant")
+    return csrf.exempt(declared)  # type: ignore[no-any-return]

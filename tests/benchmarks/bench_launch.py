@@ -121,14 +121,19 @@ def prepare(env: dict[str, str], jwks_port: int) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
-    """The tool under gunicorn (sync workers), until the block ends."""
+def gunicorn(
+    env: dict[str, str], port: int, workers: int, threads: int = 1
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The tool under gunicorn until the block ends: sync workers, or with `threads` > 1 the
+    threaded workers docs/deployment.md recommends (which keep connections alive)."""
     exe = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     process = subprocess.Popen(
         [
             exe,
             "-w",
             str(workers),
+            "--threads",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -162,7 +167,7 @@ def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-def run(launches: int, warmup: int, users: int, workers: int) -> dict[str, Any]:
+def run(launches: int, warmup: int, users: int, workers: int, threads: int = 1) -> dict[str, Any]:
     """Set up, run the driver, tear down; return the driver's JSON result."""
     pg, redis_url = _service_urls()
     port, jwks_port = free_port(), free_port()
@@ -181,7 +186,7 @@ def run(launches: int, warmup: int, users: int, workers: int) -> dict[str, Any]:
         }
         prepare(env, jwks_port)
         out = Path(tmp) / "result.json"
-        with gunicorn(env, port, workers) as server:
+        with gunicorn(env, port, workers, threads) as server:
             launch_bench.main(
                 [
                     "--login-url",
@@ -207,7 +212,7 @@ def run(launches: int, warmup: int, users: int, workers: int) -> dict[str, Any]:
                     "--expect-text",
                     "Welcome",
                     "--label",
-                    f"microcred gunicorn -w {workers}",
+                    f"microcred gunicorn -w {workers} --threads {threads}",
                     "--json",
                     str(out),
                 ]
@@ -236,11 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, help="unmeasured launches first (default 100)")
     parser.add_argument("--users", type=int, default=4, help="concurrent simulated browsers")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)"
+    )
     args = parser.parse_args(argv)
     launches = args.launches or (100 if args.quick else 1000)
     warmup = args.warmup if args.warmup is not None else (20 if args.quick else 100)
     try:
-        result = run(launches, warmup, args.users, args.workers)
+        result = run(launches, warmup, args.users, args.workers, args.threads)
     except Exception as exc:  # PostgreSQL or Redis missing: say so, do not fail `make bench`
         import sqlalchemy as sa
 

@@ -319,6 +319,8 @@ def test_make_run_from_a_fresh_clone_launches_a_student_and_is_idempotent(tmp_pa
         assert [p["id"] for p in placements_again] == [p["id"] for p in placements]
         last = placements_again[-1]
         assert last["title"] in student_launch(again, last)
+        # Grace's grade survived the restart.
+        assert wait_for_grade(again, column["id"], full_marks, timeout=30) == full_marks
 
 
 def _num(value: float) -> str:

@@ -202,14 +202,13 @@ def test_redis_stopped_fails_clearly_corrupts_nothing_and_answers_survive(
         shown = wait_until(lambda: stack.lms_scores() == expected and expected, timeout=40)
         assert shown == expected
 
-    # Checked last so that everything above is proven even while this known bug is open.
-    unclear = unclean_failures(refused_submits, statuses=(503,))
-    if unclear:
-        pytest.xfail(
-            "known bug: with Redis down, the error page of a signed-in student does not render "
-            "(plugin/learning/views.py's _staff context processor calls get_launch(), which "
-            f"asks Redis again and raises), so gunicorn answers a bare 500: {unclear[0][:200]}"
-        )
+    # A signed-in student whose submit met the stopped store sees the tool's own error page.
+    assert unclean_failures(refused_submits, statuses=(503,)) == []
+    assert refused_submits
+    for refused in refused_submits:
+        assert refused.response is not None and refused.response.status == 503
+        assert GUNICORN_500 not in refused.response.body
+        assert "Request id" in refused.response.body  # the tool's own error page
 
 
 def test_lms_down_scores_wait_in_the_outbox_then_arrive() -> None:

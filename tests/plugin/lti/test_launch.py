@@ -362,7 +362,9 @@ def test_approved_deployment_launches(app: Any, client: Any, platform: Any) -> N
         "LTI_DEPLOYMENT_PENDING",
     )
     with app.app_context():
-        services.set_deployment_status(db.session.get(Deployment, dep_pk), "active")
+        deployment = db.session.get(Deployment, dep_pk)
+        assert deployment is not None
+        services.set_deployment_status(deployment, "active")
         db.session.commit()
     auth = platform.login(client, TARGET)
     claims = platform.claims(auth, TARGET)
@@ -374,7 +376,9 @@ def test_approved_deployment_launches(app: Any, client: Any, platform: Any) -> N
         == 303
     )
     with app.app_context():
-        services.set_deployment_status(db.session.get(Deployment, dep_pk), "disabled")
+        deployment = db.session.get(Deployment, dep_pk)
+        assert deployment is not None
+        services.set_deployment_status(deployment, "disabled")
         db.session.commit()
     auth = platform.login(client, TARGET)
     claims = platform.claims(auth, TARGET)
