@@ -8,6 +8,8 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -61,7 +63,21 @@ def error_response(code: str, title: str, message: str, status: int) -> tuple[An
     return html, status
 
 
+class _CachedSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its serializer built once per app instead of on
+    every request (LTI pages carry their own session token and never need the cookie one)."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        cached = app.extensions.get("microcred.session_serializer")
+        if cached is None:
+            cached = super().get_signing_serializer(app)
+            app.extensions["microcred.session_serializer"] = cached
+        return cached  # type: ignore[no-any-return]
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = _CachedSessionInterface()
+
     @app.before_request
     def _request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")

@@ -205,13 +205,20 @@ def post_registration(config: dict[str, Any], body: dict[str, Any], token: str |
     headers = {"Accept": "application/json", "Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    from ..ops.outbound import OutboundError, outbound_session
+
     try:
-        resp = requests.post(
-            config["registration_endpoint"],
-            data=json.dumps(body),
-            headers=headers,
-            timeout=FETCH_TIMEOUT,
-        )
+        with outbound_session() as session:
+            resp = session.post(
+                config["registration_endpoint"],
+                data=json.dumps(body),
+                headers=headers,
+                timeout=FETCH_TIMEOUT,
+            )
+    except OutboundError as exc:
+        raise _refuse(
+            f"The platform's registration endpoint was refused: {exc}", "LTI_DR_FETCH_FAILED"
+        ) from exc
     except requests.RequestException as exc:
         raise _refuse(
             "The platform's registration endpoint did not answer.", "LTI_DR_FETCH_FAILED"

@@ -33,8 +33,6 @@ FETCH_TIMEOUT = (3.05, 5)
 MAX_JWKS_BYTES = 512 * 1024
 ALGS = ("RS256", "RS384", "RS512")
 
-_http = requests.Session()
-_http.headers["User-Agent"] = "microcred-lti"
 _lock = threading.Lock()
 _parsed: dict[tuple[int, str, str], tuple[float, PlatformKey]] = {}
 
@@ -63,22 +61,26 @@ class KeySource:
 
 
 def fetch_json(url: str, *, max_bytes: int = MAX_JWKS_BYTES, what: str = "document") -> Any:
-    """GET a JSON document with timeouts and a size limit; raise ValueError on any problem."""
+    """GET a JSON document through the outbound guard (timeouts, size cap, no redirects to
+    private addresses unless the OUTBOUND_* settings allow them); ValueError on any problem."""
+    from ..ops.outbound import OutboundError, outbound_session
+
+    session = outbound_session()
+    session.timeout = FETCH_TIMEOUT  # type: ignore[assignment]
+    session.max_bytes = min(session.max_bytes, max_bytes)
+    session.headers["User-Agent"] = "microcred-lti"
     try:
-        with _http.get(
-            url, timeout=FETCH_TIMEOUT, stream=True, headers={"Accept": "application/json"}
-        ) as resp:
-            if resp.status_code != 200:
-                raise ValueError(f"{what} at {url} answered HTTP {resp.status_code}")
-            body = b""
-            for chunk in resp.iter_content(16384):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise ValueError(f"{what} at {url} is larger than {max_bytes} bytes")
+        resp = session.get(url, headers={"Accept": "application/json"})
+    except OutboundError as exc:
+        raise ValueError(f"{what} at {url} was refused: {exc}") from exc
     except requests.RequestException as exc:
         raise ValueError(f"{what} at {url} could not be fetched: {type(exc).__name__}") from exc
+    finally:
+        session.close()
+    if resp.status_code != 200:
+        raise ValueError(f"{what} at {url} answered HTTP {resp.status_code}")
     try:
-        return json.loads(body)
+        return json.loads(resp.content)
     except ValueError as exc:
         raise ValueError(f"{what} at {url} is not JSON") from exc
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -82,19 +83,33 @@ def unmap_role(role_id: int) -> None:
 _MAPPED_KEY = "registrar:mapped-roles"
 
 
-def _mapped_role_set() -> set[str]:
-    """The mapped role URIs, cached in the shared store (every launch asks; mapping is rare)."""
+_PROCESS_TTL = 5.0
+_process_cache: dict[int, tuple[float, frozenset[str]]] = {}  # by store: one per app
+
+
+def _mapped_role_set() -> frozenset[str]:
+    """The mapped role URIs. Every launch asks and mapping is rare, so this process keeps the
+    answer for a few seconds, and the shared store keeps it for all processes; a change
+    clears both here and reaches other processes within _PROCESS_TTL seconds."""
+    now = time.monotonic()
     store = get_store()
+    hit = _process_cache.get(id(store))
+    if hit is not None and hit[0] > now:
+        return hit[1]
     cached = store.get(_MAPPED_KEY)
     if cached is not None:
-        return set(json.loads(cached))
-    roles = sorted(r.role for r in mapped_roles())
-    store.set(_MAPPED_KEY, json.dumps(roles), 300)
-    return set(roles)
+        roles = frozenset(json.loads(cached))
+    else:
+        roles = frozenset(r.role for r in mapped_roles())
+        store.set(_MAPPED_KEY, json.dumps(sorted(roles)), 300)
+    _process_cache[id(store)] = (now + _PROCESS_TTL, roles)
+    return roles
 
 
 def _forget_mapped_roles() -> None:
-    get_store().delete(_MAPPED_KEY)
+    store = get_store()
+    _process_cache.pop(id(store), None)
+    store.delete(_MAPPED_KEY)
 
 
 def launch_roles(claims: dict[str, Any] | None = None) -> list[str]:
