@@ -66,11 +66,13 @@ def fetch_json(url: str, *, max_bytes: int = MAX_JWKS_BYTES, what: str = "docume
     from ..ops.outbound import OutboundError, outbound_session
 
     session = outbound_session()
-    session.timeout = FETCH_TIMEOUT  # type: ignore[assignment]
     session.max_bytes = min(session.max_bytes, max_bytes)
-    session.headers["User-Agent"] = "microcred-lti"
     try:
-        resp = session.get(url, headers={"Accept": "application/json"})
+        resp = session.get(
+            url,
+            timeout=FETCH_TIMEOUT,
+            headers={"Accept": "application/json", "User-Agent": "microcred-lti"},
+        )
     except OutboundError as exc:
         raise ValueError(f"{what} at {url} was refused: {exc}") from exc
     except requests.RequestException as exc:

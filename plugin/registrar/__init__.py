@@ -45,5 +45,5 @@ def _on_launch(sender: Any, context: Any = None, claims: Any = None, **_: Any) -
     """Give the launch registrar access when its roles include a mapped one."""
     from .access import grant_from_launch
 
-    if context is not None:
-        grant_from_launch(context, claims if isinstance(claims, dict) else None)
+    if context is not None and isinstance(claims, dict):
+        grant_from_launch(context, claims)

@@ -7,7 +7,6 @@ shared store next to the launch for the session's life.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -15,9 +14,8 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-import jwt
 import sqlalchemy as sa
-from flask import has_request_context, redirect, request, url_for
+from flask import redirect, request, url_for
 
 from ..access import declare
 from ..admin.auth import current_admin
@@ -80,58 +78,35 @@ def unmap_role(role_id: int) -> None:
         db.session.flush()
 
 
-_MAPPED_KEY = "registrar:mapped-roles"
-
-
 _PROCESS_TTL = 5.0
-_process_cache: dict[int, tuple[float, frozenset[str]]] = {}  # by store: one per app
+_mapped_cache: dict[int, tuple[float, frozenset[str]]] = {}  # by the app's store: one per app
 
 
 def _mapped_role_set() -> frozenset[str]:
-    """The mapped role URIs. Every launch asks and mapping is rare, so this process keeps the
-    answer for a few seconds, and the shared store keeps it for all processes; a change
-    clears both here and reaches other processes within _PROCESS_TTL seconds."""
+    """The mapped role URIs. Every launch asks and mapping is rare, so each process keeps the
+    answer for a few seconds: a change is seen at once here, in other processes within
+    _PROCESS_TTL seconds."""
     now = time.monotonic()
-    store = get_store()
-    hit = _process_cache.get(id(store))
+    key = id(get_store())
+    hit = _mapped_cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
-    cached = store.get(_MAPPED_KEY)
-    if cached is not None:
-        roles = frozenset(json.loads(cached))
-    else:
-        roles = frozenset(r.role for r in mapped_roles())
-        store.set(_MAPPED_KEY, json.dumps(sorted(roles)), 300)
-    _process_cache[id(store)] = (now + _PROCESS_TTL, roles)
+    roles = frozenset(r.role for r in mapped_roles())
+    _mapped_cache[key] = (now + _PROCESS_TTL, roles)
     return roles
 
 
 def _forget_mapped_roles() -> None:
-    store = get_store()
-    _process_cache.pop(id(store), None)
-    store.delete(_MAPPED_KEY)
+    _mapped_cache.pop(id(get_store()), None)
 
 
-def launch_roles(claims: dict[str, Any] | None = None) -> list[str]:
-    """The roles claim of the launch being completed in this request.
-
-    `claims` are the validated id_token claims the launch_completed signal carries. Without
-    them (older senders) the id_token of this request, whose signature the launch has just
-    checked, is read again.
-    """
-    if claims is None:
-        if not has_request_context():
-            return []
-        token = request.form.get("id_token", "")
-        try:
-            claims = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            return []
+def launch_roles(claims: dict[str, Any]) -> list[str]:
+    """The roles claim of a launch's validated id_token claims (as launch_completed carries)."""
     roles = claims.get(ROLES)
     return [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
 
 
-def grant_from_launch(context: LaunchContext, claims: dict[str, Any] | None = None) -> bool:
+def grant_from_launch(context: LaunchContext, claims: dict[str, Any]) -> bool:
     """Give this launch's session registrar access when one of its roles is mapped."""
     held = set(launch_roles(claims))
     if not held or not held & _mapped_role_set():

@@ -306,12 +306,8 @@ def redact_learner(learner_id: int, personal: dict[str, Any]) -> int:
         redacted = [["[erased]" if cell in values else cell for cell in row] for row in rows]
         if redacted != rows:
             out = io.StringIO()
-            csv.writer(out, lineterminator=_line_end(batch.csv_text)).writerows(redacted)
+            csv.writer(out, lineterminator="\r\n").writerows(redacted)  # as render_csv wrote it
             batch.csv_text = out.getvalue()
             changed += 1
     db.session.flush()
     return changed
-
-
-def _line_end(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
