@@ -11,9 +11,27 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .errors import ServiceUnavailable
+
+
+class Claim(NamedTuple):
+    """Set `key` to `value` for `ttl` seconds unless someone holds it already (see Store.claim)."""
+
+    key: str
+    value: str
+    ttl: int
+
+
+class Taken(NamedTuple):
+    """What `take_and_get` found: the taken value (None when absent or expired), the seconds it
+    had left, the other key's value, and who holds the claim made alongside (None: no claim)."""
+
+    value: str | None
+    seconds_left: float
+    other: str | None
+    claim_holder: str | None = None
 
 
 class Store(Protocol):
@@ -31,8 +49,18 @@ class Store(Protocol):
         """`set(key, value, ttl)` and `get(get_key)` in one round trip (the get sees the set)."""
         ...
 
-    def take_and_get(self, key: str, get_key: str) -> tuple[str | None, float, str | None]:
-        """`take(key)` with the seconds it had left, and `get(get_key)`, in one round trip."""
+    def take_and_get(self, key: str, get_key: str, claim: Claim | None = None) -> Taken:
+        """`take(key)` with the seconds it had left, `get(get_key)` and, when given,
+        `claim(*claim)`, in one round trip."""
+        ...
+
+    def claim(self, key: str, value: str, ttl: int) -> str | None:
+        """Set `key` unless it is held; return the value held now (`value` when this call or an
+        earlier claim with the same value won). Single-use markers that one owner may re-check."""
+        ...
+
+    def set_and_incr(self, key: str, value: str, ttl: int, counter: str, counter_ttl: int) -> int:
+        """`set(key, value, ttl)` and `incr(counter, counter_ttl)` in one round trip."""
         ...
 
     def add(self, key: str, value: str, ttl: int) -> bool:
@@ -89,14 +117,36 @@ class RedisStore:
         _, raw = self._call(pipe.execute)
         return raw.decode() if raw is not None else None
 
-    def take_and_get(self, key: str, get_key: str) -> tuple[str | None, float, str | None]:
+    def take_and_get(self, key: str, get_key: str, claim: Claim | None = None) -> Taken:
         pipe = self._redis.pipeline(transaction=True)
         pipe.pttl(self._k(key))
         pipe.getdel(self._k(key))
         pipe.get(self._k(get_key))
-        left_ms, raw, other = self._call(pipe.execute)
-        value = raw.decode() if raw is not None else None
-        return value, max(int(left_ms), 0) / 1000, other.decode() if other is not None else None
+        if claim is not None:
+            pipe.set(self._k(claim.key), claim.value, ex=max(claim.ttl, 1), nx=True)
+            pipe.get(self._k(claim.key))
+        left_ms, raw, other, *claimed = self._call(pipe.execute)
+        return Taken(
+            raw.decode() if raw is not None else None,
+            max(int(left_ms), 0) / 1000,
+            other.decode() if other is not None else None,
+            claimed[1].decode() if claimed and claimed[1] is not None else None,
+        )
+
+    def claim(self, key: str, value: str, ttl: int) -> str | None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.set(self._k(key), value, ex=max(ttl, 1), nx=True)
+        pipe.get(self._k(key))
+        _, held = self._call(pipe.execute)
+        return held.decode() if held is not None else None
+
+    def set_and_incr(self, key: str, value: str, ttl: int, counter: str, counter_ttl: int) -> int:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(self._k(key), value, ex=max(ttl, 1))
+        pipe.incr(self._k(counter))
+        pipe.expire(self._k(counter), max(counter_ttl, 1), nx=True)
+        _, count, _ = self._call(pipe.execute)
+        return int(count)
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         return bool(self._call(self._redis.set, self._k(key), value, ex=max(ttl, 1), nx=True))
@@ -193,7 +243,7 @@ class SqliteStore:
             return None
         return str(row[0])
 
-    def take_and_get(self, key: str, get_key: str) -> tuple[str | None, float, str | None]:
+    def take_and_get(self, key: str, get_key: str, claim: Claim | None = None) -> Taken:
         row = (
             self._conn()
             .execute("DELETE FROM kv WHERE key = ? RETURNING value, expires", (key,))
@@ -201,7 +251,20 @@ class SqliteStore:
         )
         left = row[1] - time.time() if row is not None else 0.0
         value = str(row[0]) if row is not None and left > 0 else None
-        return value, max(left, 0.0) if value is not None else 0.0, self.get(get_key)
+        return Taken(
+            value,
+            max(left, 0.0) if value is not None else 0.0,
+            self.get(get_key),
+            self.claim(*claim) if claim is not None else None,
+        )
+
+    def claim(self, key: str, value: str, ttl: int) -> str | None:
+        self.add(key, value, ttl)
+        return self.get(key)
+
+    def set_and_incr(self, key: str, value: str, ttl: int, counter: str, counter_ttl: int) -> int:
+        self.set(key, value, ttl)
+        return self.incr(counter, counter_ttl)
 
     def delete(self, key: str) -> None:
         self._conn().execute("DELETE FROM kv WHERE key = ?", (key,))

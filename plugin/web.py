@@ -86,20 +86,28 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers["X-Request-ID"] = getattr(g, "request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        # Runs after every feature's hook (registered first): HTML pages already have theirs.
-        # (Not on PDFs: some browsers' built-in viewers do not open under default-src 'none'.)
+        # Runs after every feature's hook (registered first): pages that set their own keep
+        # them. The names present are read once (werkzeug's setdefault scans the headers four
+        # times per call, on every request).
+        headers = response.headers
+        present = {name.lower() for name, _ in headers.items()}
+        wanted = [
+            ("X-Request-ID", getattr(g, "request_id", "")),
+            ("X-Content-Type-Options", "nosniff"),
+            # Session tokens travel in URLs inside LMS iframes: never leak them to other sites.
+            ("Referrer-Policy", "same-origin"),
+        ]
+        # Not on PDFs (some browsers' built-in viewers do not open under default-src 'none'),
+        # nor on the dev LMS (it is the platform, with its own pages).
         if response.mimetype != "application/pdf" and not (request.blueprint or "").startswith(
             "devlms"
         ):
-            response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
-        # Session tokens travel in URLs inside LMS iframes: never leak them to other sites.
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+            wanted.append(("Content-Security-Policy", DEFAULT_CSP))
         if request.is_secure:  # real HTTPS, as the proxy reports it through ProxyFix
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
+            wanted.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        for name, value in wanted:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response
 
     @app.errorhandler(MicrocredError)

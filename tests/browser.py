@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,6 +44,9 @@ CHROMIUM_FLAGS = [
 ]
 # What a browser that blocks third-party cookies does to an LMS iframe.
 BLOCK_THIRD_PARTY_COOKIES = ["--test-third-party-cookie-phaseout"]
+#: Closing chromium occasionally never finishes (a known Chromium/Playwright flake); after this
+#: many seconds the browser's processes are killed so the suite goes on.
+CLOSE_GRACE_S = 30
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
@@ -69,7 +74,9 @@ def open_browser(*, block_third_party_cookies: bool = False) -> Iterator[Any]:
     if block_third_party_cookies:
         args += BLOCK_THIRD_PARTY_COOKIES
     with (
-        tempfile.TemporaryDirectory(prefix="microcred-chromium-") as profile,
+        tempfile.TemporaryDirectory(
+            prefix="microcred-chromium-", ignore_cleanup_errors=True
+        ) as profile,
         sync_playwright() as pw,
     ):
         context = pw.chromium.launch_persistent_context(
@@ -77,12 +84,33 @@ def open_browser(*, block_third_party_cookies: bool = False) -> Iterator[Any]:
             executable_path=executable,
             headless=True,
             args=args,
+            timeout=90_000,
         )
         context.set_default_timeout(45_000)  # the 2-core CI machine can be busy
         try:
             yield context
         finally:
-            context.close()
+            watchdog = threading.Timer(CLOSE_GRACE_S, kill_browser, args=(profile,))
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                context.close()
+            finally:
+                watchdog.cancel()
+
+
+def kill_browser(profile: str) -> None:
+    """Kill the chromium processes started with `profile` as their --user-data-dir."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+            if f"--user-data-dir={profile}" in cmdline:
+                os.kill(int(entry), signal.SIGKILL)
+        except OSError:
+            continue  # gone already, or not ours to read
 
 
 def assert_accessible(page: Any, what: str = "") -> None:

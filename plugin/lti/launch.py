@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from pylti1p3.message_launch import MessageLaunch
 from ..config import Settings
 from ..errors import LaunchError
 from ..extensions import db
-from ..store import Store
+from ..store import Claim, Store
 from . import context as c
 from . import regcache
 from .login import StateRecord
@@ -75,6 +76,40 @@ def verify_signature(token: str, key: RSAPublicKey, alg: str) -> None:
         raise _refuse("LTI_BAD_SIGNATURE", "The launch signature is not valid.", 401) from exc
     except (ValueError, UnicodeEncodeError) as exc:
         raise _refuse("LTI_BAD_SIGNATURE", "The launch token could not be verified.", 401) from exc
+
+
+def decode_unverified(token: str) -> dict[str, Any] | None:
+    """The token's header and body, not yet verified ({"header": ..., "body": ...}), or None when
+    it is not a readable JWS. The launch reads its nonce before the signature is checked, so
+    that the nonce is claimed in the same store round trip as the state is taken."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        header, body = json.loads(_b64url(parts[0])), json.loads(_b64url(parts[1]))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(header, dict) or not isinstance(body, dict):
+        return None
+    return {"header": header, "body": body}
+
+
+def nonce_claim(jwt: dict[str, Any] | None, state: str, leeway: int) -> Claim | None:
+    """The store claim that makes the id_token's nonce single-use, held by this launch's state
+    (a cookie-less launch checks it twice: in its Platform Storage step and when it finishes).
+    It lasts as long as the token could be accepted; None when the token names no nonce."""
+    body = (jwt or {}).get("body") or {}
+    nonce, exp = body.get("nonce"), body.get("exp")
+    if not nonce or not isinstance(nonce, str):
+        return None
+    now = int(time.time())
+    longest = MAX_TOKEN_AGE + 2 * leeway + 1
+    if isinstance(exp, int | float) and not isinstance(exp, bool):
+        ttl = min(int(exp) - now + leeway + 1, longest)
+    else:
+        ttl = longest
+    digest = hashlib.sha256(nonce.encode()).hexdigest()
+    return Claim(f"lti:nonce:{digest}", state, max(ttl, 1))
 
 
 _http = requests.Session()
@@ -122,7 +157,14 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
     """Validate one id_token for the state record its login left in the store."""
 
     def __init__(
-        self, form: Mapping[str, str], record: StateRecord, settings: Settings, store: Store
+        self,
+        form: Mapping[str, str],
+        record: StateRecord,
+        settings: Settings,
+        store: Store,
+        *,
+        jwt: dict[str, Any] | None = None,
+        nonce_holder: str | None = None,
     ):
         super().__init__(
             form,
@@ -138,6 +180,9 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         self._store = store
         self._now = int(time.time())
         self._row: Any = None
+        self._decoded = jwt
+        # Who holds the nonce's claim, when the caller claimed it with the state already.
+        self._nonce_holder = nonce_holder
 
     def _get_request_param(self, key: str) -> str:
         value = self._form.get(key, "")
@@ -163,6 +208,9 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         return self
 
     def validate_jwt_format(self) -> ToolMessageLaunch:
+        if self._decoded is not None:  # decoded by the caller already (decode_unverified)
+            self._jwt = self._decoded
+            return self
         try:
             super().validate_jwt_format()
         except LtiException as exc:
@@ -311,13 +359,17 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
             raise _refuse("LTI_BAD_TIMESTAMPS", "The launch was issued too long ago.")
 
     def validate_nonce(self) -> ToolMessageLaunch:
-        """The nonce is used once across every process, and is the one this login sent."""
+        """The nonce is used once across every process (claimed by this launch's state), and is
+        the one this login sent."""
         nonce = self.claims.get("nonce")
         if not nonce or not isinstance(nonce, str):
             raise _refuse("LTI_MISSING_CLAIM", "The launch has no nonce.")
-        digest = hashlib.sha256(nonce.encode()).hexdigest()
-        ttl = int(self.claims["exp"]) - self._now + self._settings.jwt_leeway_seconds + 1
-        if not self._store.add(f"lti:nonce:{self._row[0]}:{digest}", "1", max(ttl, 1)):
+        state = self._get_request_param("state")
+        holder = self._nonce_holder
+        if holder is None:
+            claim = nonce_claim(self._jwt, state, self._settings.jwt_leeway_seconds)
+            holder = self._store.claim(*claim) if claim is not None else None
+        if not state or holder != state:
             raise _refuse(
                 "LTI_NONCE_REPLAYED",
                 "This launch was already used; open the activity again from your LMS.",
@@ -342,7 +394,16 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
 
 
 def validate_launch(
-    form: Mapping[str, str], record: StateRecord, settings: Settings, store: Store
+    form: Mapping[str, str],
+    record: StateRecord,
+    settings: Settings,
+    store: Store,
+    *,
+    jwt: dict[str, Any] | None = None,
+    nonce_holder: str | None = None,
 ) -> ValidatedLaunch:
-    """Validate the posted id_token against the login's state record."""
-    return ToolMessageLaunch(form, record, settings, store).validate().result()
+    """Validate the posted id_token against the login's state record. `jwt` is the token as
+    decode_unverified read it, and `nonce_holder` who holds its nonce_claim, when the caller
+    has them already (the launch view gets both in the round trip that takes the state)."""
+    launch = ToolMessageLaunch(form, record, settings, store, jwt=jwt, nonce_holder=nonce_holder)
+    return launch.validate().result()

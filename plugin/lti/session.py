@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from ..access import declare
 from ..errors import AccessDenied, NotSignedIn
 from ..extensions import csrf
+from ..ops import LAUNCH_OK_COUNTER
 from ..web import get_store, settings
 from . import regcache
 from .context import LaunchContext
@@ -56,8 +57,16 @@ def session_ttl() -> int:
 
 
 def save_launch(ctx: LaunchContext) -> str:
-    """Keep `ctx` in the shared store for the session's life; return its session token."""
-    get_store().set(launch_key(ctx.launch_id), ctx.to_json(), session_ttl())
+    """Keep `ctx` in the shared store for the session's life; return its session token.
+    The operations feature's launch counter, when it is on, counts the launch in the same
+    round trip (and marks the request counted)."""
+    key, value = launch_key(ctx.launch_id), ctx.to_json()
+    counter = current_app.extensions.get(LAUNCH_OK_COUNTER)
+    if counter is None:
+        get_store().set(key, value, session_ttl())
+    else:
+        get_store().set_and_incr(key, value, session_ttl(), *counter)
+        g.launch_counted = True
     token = _signer().sign(ctx.launch_id).decode()
     g.lti_launch, g.lti_token = ctx, token
     return token

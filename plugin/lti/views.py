@@ -20,7 +20,7 @@ from . import deeplink as dl
 from . import records, regcache
 from .context import DEEP_LINKING_REQUEST, build_launch_context
 from .dynreg import register_with_platform
-from .launch import ValidatedLaunch, validate_launch
+from .launch import ValidatedLaunch, decode_unverified, nonce_claim, validate_launch
 from .login import STATE_TTL, StateRecord, begin_login, state_cookie_name, state_key
 from .registry import deep_link_items, resolve_launch_target
 from .services import jwks as tool_jwks
@@ -122,20 +122,25 @@ def _launch_form() -> tuple[str, str]:
 def launch() -> Any:
     """The redirect URI: the platform form-posts id_token and state here."""
     state, id_token = _launch_form()
-    # The state is taken (single use) at once, with the registry generation validating the
-    # launch needs, in one store round trip; only the Platform Storage step puts it back.
-    raw, seconds_left, generation = get_store().take_and_get(
-        state_key(state), regcache.GENERATION_KEY
+    jwt = decode_unverified(id_token)
+    # One store round trip: the state is taken (single use), the registry generation that
+    # validation needs is read, and the token's nonce is claimed for this state. Only the
+    # Platform Storage step puts the state back (its finish finds the nonce claimed by it).
+    taken = get_store().take_and_get(
+        state_key(state),
+        regcache.GENERATION_KEY,
+        nonce_claim(jwt, state, settings().jwt_leeway_seconds),
     )
-    regcache.prime(generation)
-    if raw is None:
+    regcache.prime(taken.other)
+    if taken.value is None:
         _take_record(state)  # raises LTI_STATE_UNKNOWN
-    record = StateRecord.from_json(raw)  # type: ignore[arg-type]
+    raw: str = taken.value  # type: ignore[assignment]
+    record = StateRecord.from_json(raw)
     if not _state_cookie_matches(state):
         if record.storage_target:
             # Cookie-less: read state and nonce back from Platform Storage, then finish
             # (launch_finish takes the state for good).
-            get_store().add(state_key(state), raw, max(math.ceil(seconds_left), 1))  # type: ignore[arg-type]
+            get_store().add(state_key(state), raw, max(math.ceil(taken.seconds_left), 1))
             return render_template(
                 "lti/storage.html",
                 mode="launch",
@@ -156,7 +161,15 @@ def launch() -> Any:
                 code="LTI_STATE_MISMATCH",
                 status=403,
             )
-    return _complete(validate_launch(request.form, record, settings(), get_store()), state)
+    valid = validate_launch(
+        request.form,
+        record,
+        settings(),
+        get_store(),
+        jwt=jwt,
+        nonce_holder=taken.claim_holder if jwt is not None else None,
+    )
+    return _complete(valid, state)
 
 
 @bp.post("/launch/finish")

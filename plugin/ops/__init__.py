@@ -20,6 +20,9 @@ from . import models  # noqa: F401  (tables join the metadata)
 #: Where launches end: a redirect to the tool's page (or a refusal). A 200 from lti.launch is
 #: the Platform Storage step, finished by lti.launch_finish, so it is not counted twice.
 LAUNCH_ENDPOINTS = ("lti.launch", "lti.launch_finish")
+#: app.extensions key: (counter, ttl) a successful launch adds one to in the same store round
+#: trip that saves its session (plugin.lti.session.save_launch); it is then not counted again.
+LAUNCH_OK_COUNTER = "microcred.ops.launch_ok_counter"
 
 
 def installation_prefix(app: Flask) -> str:
@@ -31,7 +34,7 @@ def installation_prefix(app: Flask) -> str:
 def init_app(app: Flask) -> None:
     """Wire logs, proxies, rate limits, metric counters, error recording and default headers."""
     from . import limits, logs, uploads
-    from .metrics import count_launch
+    from .metrics import COUNTER_TTL, count_launch, launch_counter
     from .recent import record_error
     from .settings import ops_settings
 
@@ -48,11 +51,16 @@ def init_app(app: Flask) -> None:
     )
 
     uploads.init_app(app, settings.upload_max_unpacked, settings.upload_max_ratio)
+    app.extensions[LAUNCH_OK_COUNTER] = (launch_counter(prefix, "ok"), COUNTER_TTL)
 
     @app.after_request
     def _ops_after(response: Response) -> Response:
         store = app.extensions["microcred.store"]
-        if request.endpoint in LAUNCH_ENDPOINTS and request.method == "POST":
+        if (
+            request.endpoint in LAUNCH_ENDPOINTS
+            and request.method == "POST"
+            and not g.get("launch_counted")
+        ):
             count_launch(store, response.status_code, prefix)
         if response.status_code >= 500:
             record_error(

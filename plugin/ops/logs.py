@@ -18,9 +18,16 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context, request
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "request_id",
+    "access_fields",
+}
 HANDLER_NAME = "microcred"
 access_log = logging.getLogger("plugin.access")
+#: The record attribute that carries an access line's fields (method, path, status, ...).
+ACCESS_FIELDS = "access_fields"
 
 
 def scrub(text: str) -> str:
@@ -68,9 +75,13 @@ class JsonFormatter(logging.Formatter):
             "message": scrub(record.getMessage()),
             "request_id": getattr(record, "request_id", ""),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD and key[0] != "_":
-                entry[key] = value if isinstance(value, int | float) else scrub(str(value))
+        fields = record.__dict__.get(ACCESS_FIELDS)
+        if fields is not None:  # an access line: its fields are known and safe (no query)
+            entry.update(fields)
+        else:
+            for key, value in vars(record).items():
+                if key not in _STANDARD and key[0] != "_":
+                    entry[key] = value if isinstance(value, int | float) else scrub(str(value))
         if record.exc_info:
             entry["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
@@ -137,19 +148,23 @@ def init_app(app: Flask, log_format: str, level: str) -> None:
 
     @app.after_request
     def _access(response: Response) -> Response:
+        # One line per request, made directly (no caller lookup, no generic extras walk): the
+        # access line is the one log written on every request.
+        if not access_log.isEnabledFor(logging.INFO):
+            return response
         started = g.get("ops_started")
         took = round((time.perf_counter() - started) * 1000, 1) if started else None
-        access_log.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            response.status_code,
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": took,
-                "endpoint": request.endpoint or "",
-            },
+        method, path, status = request.method, request.path, response.status_code
+        record = access_log.makeRecord(
+            access_log.name, logging.INFO, __file__, 0, "%s %s %s", (method, path, status), None
         )
+        record.request_id = g.get("request_id", "")
+        record.access_fields = {
+            "method": method,
+            "path": scrub(path),
+            "status": status,
+            "duration_ms": took,
+            "endpoint": request.endpoint or "",
+        }
+        access_log.handle(record)
         return response

@@ -24,13 +24,18 @@ COUNTER_TTL = 10 * 365 * 24 * 3600
 LAUNCH_OUTCOMES = ("ok", "refused", "error")
 
 
+def launch_counter(prefix: str, outcome: str) -> str:
+    """The shared counter of launches that ended with `outcome` (one of LAUNCH_OUTCOMES)."""
+    return f"ops:{prefix}:launches:{outcome}"
+
+
 def count_launch(store: Store, status: int, prefix: str = "") -> None:
     """Add one finished launch to the shared counters by its outcome (the response status)."""
     if status < 300:
         return  # an intermediate page (Platform Storage), not the end of the launch
     outcome = "ok" if status < 400 else "refused" if status < 500 else "error"
     try:
-        store.incr(f"ops:{prefix}:launches:{outcome}", COUNTER_TTL)
+        store.incr(launch_counter(prefix, outcome), COUNTER_TTL)
     except Exception:  # a metric must never break the launch it counts
         log.warning("could not count a launch (store unavailable)")
 
@@ -56,7 +61,7 @@ class DatabaseCollector(Collector):
             "microcred_launches", "LTI launches by outcome", labels=["outcome"]
         )
         for outcome in LAUNCH_OUTCOMES:
-            raw = self.store.get(f"ops:{self.prefix}:launches:{outcome}")
+            raw = self.store.get(launch_counter(self.prefix, outcome))
             launches.add_metric([outcome], float(raw or 0))
         yield launches
         tables = _tables()

@@ -122,7 +122,12 @@ def prepare(env: dict[str, str], jwks_port: int) -> None:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], port: int, workers: int, threads: int = 1
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    threads: int = 1,
+    app: str = "plugin:create_app()",
+    ready_path: str = "/lti/jwks",
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The tool under gunicorn until the block ends: sync workers, or with `threads` > 1 the
     threaded workers docs/deployment.md recommends (which keep connections alive)."""
@@ -138,13 +143,13 @@ def gunicorn(
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "plugin:create_app()",
+            app,
         ],
         cwd=ROOT,
         env={**os.environ, **env},
     )
     try:
-        _wait_up(f"http://127.0.0.1:{port}/lti/jwks", process)
+        _wait_up(f"http://127.0.0.1:{port}{ready_path}", process)
         yield process
     finally:
         process.terminate()
@@ -167,11 +172,32 @@ def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("gunicorn did not start")
 
 
+def _drive(
+    urls: tuple[str, str, str], jwks_port: int, pid: int, label: str, cfg: dict[str, int]
+) -> dict[str, Any]:
+    """Run the platform-side driver against one tool; return its JSON result."""
+    login, launch, target = urls
+    with tempfile.TemporaryDirectory(prefix="microcred-drive-") as tmp:
+        out = Path(tmp) / "result.json"
+        launch_bench.main(
+            [
+                *("--login-url", login, "--launch-url", launch, "--target-link-uri", target),
+                *("--client-id", CLIENT_ID, "--deployment-id", DEPLOYMENT_ID),
+                *("--jwks-port", str(jwks_port), "--users", str(cfg["users"])),
+                *("--launches", str(cfg["launches"]), "--warmup", str(cfg["warmup"])),
+                *("--pids", str(pid), "--expect-text", "Welcome"),
+                *("--label", label, "--json", str(out)),
+            ]
+        )
+        return dict(json.loads(out.read_text()))
+
+
 def run(launches: int, warmup: int, users: int, workers: int, threads: int = 1) -> dict[str, Any]:
-    """Set up, run the driver, tear down; return the driver's JSON result."""
+    """Set up, run the driver against microcred, tear down; return the driver's JSON result."""
     pg, redis_url = _service_urls()
     port, jwks_port = free_port(), free_port()
     tool = f"http://127.0.0.1:{port}"
+    cfg = {"launches": launches, "warmup": warmup, "users": users}
     with tempfile.TemporaryDirectory(prefix="microcred-bench-") as tmp, bench_database(pg) as db:
         env = {
             "DATABASE_URL": db,
@@ -185,45 +211,61 @@ def run(launches: int, warmup: int, users: int, workers: int, threads: int = 1) 
             "RATE_LIMITS_ENABLED": "false",
         }
         prepare(env, jwks_port)
-        out = Path(tmp) / "result.json"
         with gunicorn(env, port, workers, threads) as server:
-            launch_bench.main(
-                [
-                    "--login-url",
-                    f"{tool}/lti/login",
-                    "--launch-url",
-                    f"{tool}/lti/launch",
-                    "--target-link-uri",
-                    f"{tool}/lti/launch?target=home",
-                    "--client-id",
-                    CLIENT_ID,
-                    "--deployment-id",
-                    DEPLOYMENT_ID,
-                    "--jwks-port",
-                    str(jwks_port),
-                    "--users",
-                    str(users),
-                    "--launches",
-                    str(launches),
-                    "--warmup",
-                    str(warmup),
-                    "--pids",
-                    str(server.pid),
-                    "--expect-text",
-                    "Welcome",
-                    "--label",
-                    f"microcred gunicorn -w {workers} --threads {threads}",
-                    "--json",
-                    str(out),
-                ]
+            urls = (f"{tool}/lti/login", f"{tool}/lti/launch", f"{tool}/lti/launch?target=home")
+            label = f"microcred gunicorn -w {workers} --threads {threads}"
+            return _drive(urls, jwks_port, server.pid, label, cfg)
+
+
+def run_peer(launches: int, warmup: int, users: int, workers: int) -> dict[str, Any]:
+    """The same drive against the pylti1p3 Flask-example peer (tests/benchmarks/peer_pylti1p3.py)
+    under the same gunicorn, on the same Redis."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    _, redis_url = _service_urls()
+    port, jwks_port = free_port(), free_port()
+    peer = f"http://127.0.0.1:{port}"
+    cfg = {"launches": launches, "warmup": warmup, "users": users}
+    with tempfile.TemporaryDirectory(prefix="microcred-peer-") as tmp:
+        key_file = Path(tmp) / "tool-key.pem"
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
             )
-        return dict(json.loads(out.read_text()))
+        )
+        env = {
+            "PEER_ISSUER": f"http://127.0.0.1:{jwks_port}",
+            "PEER_CLIENT_ID": CLIENT_ID,
+            "PEER_DEPLOYMENT_ID": DEPLOYMENT_ID,
+            "PEER_REDIS_URL": redis_url,
+            "PEER_KEY_FILE": str(key_file),
+            "PEER_NAMESPACE": secrets.token_hex(4),
+        }
+        with gunicorn(
+            env,
+            port,
+            workers,
+            app="tests.benchmarks.peer_pylti1p3:create_app()",
+            ready_path="/jwks/",
+        ) as server:
+            urls = (f"{peer}/login/", f"{peer}/launch/", f"{peer}/launch/")
+            label = f"pylti1p3 Flask example (shared Redis cache) gunicorn -w {workers}"
+            return _drive(urls, jwks_port, server.pid, label, cfg)
+
+
+def cpu_ms(result: dict[str, Any]) -> float | None:
+    value = (result.get("tool_cpu") or {}).get("cpu_ms_per_launch")
+    return float(value) if value is not None else None
 
 
 def summary(result: dict[str, Any]) -> list[str]:
     """The figures issue 3 asks for, one per line."""
     flow = result.get("latency_flow") or {}
-    cpu = (result.get("tool_cpu") or {}).get("cpu_ms_per_launch")
+    cpu = cpu_ms(result)
     return [
         f"launches/s            {result.get('launches_per_s')}",
         f"latency p50 / p95     {flow.get('p50_ms')} ms / {flow.get('p95_ms')} ms",
@@ -244,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)"
     )
+    parser.add_argument(
+        "--no-peer", action="store_true", help="skip the pylti1p3 Flask-example peer run"
+    )
     args = parser.parse_args(argv)
     launches = args.launches or (100 if args.quick else 1000)
     warmup = args.warmup if args.warmup is not None else (20 if args.quick else 100)
@@ -256,9 +301,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skipped: PostgreSQL is not reachable ({exc.__class__.__name__})")
             return 0
         raise
+    peer = None if args.no_peer else run_peer(launches, warmup, args.users, args.workers)
     print("\n== bench_launch (gunicorn, PostgreSQL, Redis)")
     for line in summary(result):
         print("  " + line)
+    if peer is not None:
+        ours, theirs = cpu_ms(result), cpu_ms(peer)
+        print(
+            f"  peer: pylti1p3 Flask example, same driver, same run: {theirs} ms CPU per launch,"
+            f" {peer.get('errors')} errors of {peer.get('attempted')}"
+        )
+        if ours and theirs:
+            print(
+                f"  peer CPU / microcred CPU  {theirs / ours:.2f}x (the issue's figures, 4.4 ms"
+                f" against a 3 ms target, make {4.4 / TARGET_CPU_MS:.2f}x)"
+            )
     return 1 if result.get("errors") else 0
 
 

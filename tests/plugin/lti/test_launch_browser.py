@@ -31,6 +31,15 @@ def first_page(context: Any) -> Any:
     return context.pages[0] if context.pages else context.new_page()
 
 
+def _frame_text(frame: Any) -> str:
+    """What a frame shows, for a failure message; never waits long (an error page may have no
+    script context, and evaluate() has no timeout of its own)."""
+    try:
+        return str(frame.locator("body").inner_text(timeout=5_000))[:500]
+    except Exception as exc:  # the message is a courtesy: never hide the real failure
+        return f"<unreadable: {type(exc).__name__}>"
+
+
 def _launch(page: Any, dev_lms: Any, placement_id: str) -> Any:
     """Grace opens the placement on the course page; returns the tool's frame once it shows."""
     page.goto(f"{dev_lms.lms_url}/?as=grace")
@@ -40,10 +49,7 @@ def _launch(page: Any, dev_lms: Any, placement_id: str) -> Any:
     try:
         frame.get_by_role("heading", name="Welcome, Grace Hopper").wait_for(timeout=LAUNCH_TIMEOUT)
     except Exception as exc:  # say what the frame shows instead
-        seen = [
-            (f.url, f.evaluate("document.body ? document.body.innerText : ''")[:500])
-            for f in page.frames
-        ]
+        seen = [(f.url, _frame_text(f)) for f in page.frames]
         raise AssertionError(f"the launch did not arrive: {seen}") from exc
     return frame
 
