@@ -10,28 +10,57 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import Any, Protocol
 
 from .errors import ServiceUnavailable
 
 
-class Claim(NamedTuple):
-    """Set `key` to `value` for `ttl` seconds unless someone holds it already (see Store.claim)."""
+class Slot:
+    """One answer of a Batch: `value` is filled in when the store runs the batch."""
 
-    key: str
-    value: str
-    ttl: int
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: Any = None
 
 
-class Taken(NamedTuple):
-    """What `take_and_get` found: the taken value (None when absent or expired), the seconds it
-    had left, the other key's value, and who holds the claim made alongside (None: no claim)."""
+class Batch:
+    """Store operations sent in one round trip and answered in order (`Store.run`). Each method
+    returns the Slot its answer will be in; other processes' calls may interleave, so combine
+    only operations that are each safe alone (take, claim and incr are atomic by themselves).
 
-    value: str | None
-    seconds_left: float
-    other: str | None
-    claim_holder: str | None = None
+        batch = Batch()
+        state = batch.take(state_key)          # (value or None, seconds it had left)
+        generation = batch.get(GENERATION_KEY)  # value or None
+        store.run(batch)
+    """
+
+    def __init__(self) -> None:
+        self.ops: list[tuple[str, tuple[Any, ...], Slot]] = []
+
+    def _add(self, op: str, *args: Any) -> Slot:
+        slot = Slot()
+        self.ops.append((op, args, slot))
+        return slot
+
+    def get(self, key: str) -> Slot:
+        """The value, or None."""
+        return self._add("get", key)
+
+    def take(self, key: str) -> Slot:
+        """(value or None, seconds it had left): get and delete; one caller ever sees it."""
+        return self._add("take", key)
+
+    def set(self, key: str, value: str, ttl: int) -> Slot:
+        return self._add("set", key, value, ttl)
+
+    def claim(self, key: str, value: str, ttl: int) -> Slot:
+        """Who holds `key` after setting it unless held (see Store.claim)."""
+        return self._add("claim", key, value, ttl)
+
+    def incr(self, key: str, ttl: int) -> Slot:
+        """The counter after adding one (see Store.incr)."""
+        return self._add("incr", key, ttl)
 
 
 class Store(Protocol):
@@ -41,26 +70,13 @@ class Store(Protocol):
 
     def get(self, key: str) -> str | None: ...
 
-    def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        """The values of `keys` (None where absent) in one round trip."""
-        ...
-
-    def set_and_get(self, key: str, value: str, ttl: int, get_key: str) -> str | None:
-        """`set(key, value, ttl)` and `get(get_key)` in one round trip (the get sees the set)."""
-        ...
-
-    def take_and_get(self, key: str, get_key: str, claim: Claim | None = None) -> Taken:
-        """`take(key)` with the seconds it had left, `get(get_key)` and, when given,
-        `claim(*claim)`, in one round trip."""
+    def run(self, batch: Batch) -> None:
+        """Send every operation of `batch` in one round trip and fill in their slots."""
         ...
 
     def claim(self, key: str, value: str, ttl: int) -> str | None:
         """Set `key` unless it is held; return the value held now (`value` when this call or an
         earlier claim with the same value won). Single-use markers that one owner may re-check."""
-        ...
-
-    def set_and_incr(self, key: str, value: str, ttl: int, counter: str, counter_ttl: int) -> int:
-        """`set(key, value, ttl)` and `incr(counter, counter_ttl)` in one round trip."""
         ...
 
     def add(self, key: str, value: str, ttl: int) -> bool:
@@ -80,6 +96,39 @@ class Store(Protocol):
     def ping(self) -> bool: ...
 
 
+_OP_CODES = {"get": "g", "take": "t", "set": "s", "claim": "c", "incr": "i"}
+#: Runs a Batch: ARGV[1] holds one code per operation (KEYS[i] is operation i's key), the
+#: values and ttls follow in ARGV. Lua's nil cannot sit in a reply array: false stands for it.
+_BATCH_SCRIPT = """
+local out, a = {}, 2
+for i = 1, #ARGV[1] do
+  local op, key = string.sub(ARGV[1], i, i), KEYS[i]
+  if op == 'g' then
+    out[i] = redis.call('GET', key)
+  elseif op == 't' then
+    local left = redis.call('PTTL', key)
+    out[i] = {left, redis.call('GETDEL', key)}
+  elseif op == 's' then
+    redis.call('SET', key, ARGV[a], 'EX', ARGV[a + 1])
+    a = a + 2
+    out[i] = false
+  elseif op == 'c' then
+    redis.call('SET', key, ARGV[a], 'EX', ARGV[a + 1], 'NX')
+    a = a + 2
+    out[i] = redis.call('GET', key)
+  elseif op == 'i' then
+    local n = redis.call('INCR', key)
+    if n == 1 then redis.call('EXPIRE', key, ARGV[a]) end
+    a = a + 1
+    out[i] = n
+  else
+    return redis.error_reply('unknown store operation ' .. op)
+  end
+end
+return out
+"""
+
+
 class RedisStore:
     """Redis-backed store (production and CI)."""
 
@@ -89,6 +138,7 @@ class RedisStore:
         self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._prefix = prefix
         self._errors = (redis.RedisError,)
+        self._batch_script = self._redis.register_script(_BATCH_SCRIPT)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -106,47 +156,36 @@ class RedisStore:
         raw = self._call(self._redis.get, self._k(key))
         return raw.decode() if raw is not None else None
 
-    def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        raws = self._call(self._redis.mget, [self._k(k) for k in keys]) if keys else []
-        return [raw.decode() if raw is not None else None for raw in raws]
-
-    def set_and_get(self, key: str, value: str, ttl: int, get_key: str) -> str | None:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.set(self._k(key), value, ex=max(ttl, 1))
-        pipe.get(self._k(get_key))
-        _, raw = self._call(pipe.execute)
-        return raw.decode() if raw is not None else None
-
-    def take_and_get(self, key: str, get_key: str, claim: Claim | None = None) -> Taken:
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.pttl(self._k(key))
-        pipe.getdel(self._k(key))
-        pipe.get(self._k(get_key))
-        if claim is not None:
-            pipe.set(self._k(claim.key), claim.value, ex=max(claim.ttl, 1), nx=True)
-            pipe.get(self._k(claim.key))
-        left_ms, raw, other, *claimed = self._call(pipe.execute)
-        return Taken(
-            raw.decode() if raw is not None else None,
-            max(int(left_ms), 0) / 1000,
-            other.decode() if other is not None else None,
-            claimed[1].decode() if claimed and claimed[1] is not None else None,
-        )
+    def run(self, batch: Batch) -> None:
+        # One command, whatever the batch holds: the script runs the operations in order (and
+        # atomically). A pipeline of the same commands cost the launch path several times the
+        # client CPU, one command object and reply per operation.
+        if not batch.ops:
+            return
+        codes, keys, args = [], [], []
+        for op, op_args, _ in batch.ops:
+            codes.append(_OP_CODES[op])
+            keys.append(self._k(op_args[0]))
+            if op in ("set", "claim"):
+                args += [op_args[1], max(int(op_args[2]), 1)]
+            elif op == "incr":
+                args.append(max(int(op_args[1]), 1))
+        replies = self._call(self._batch_script, keys=keys, args=["".join(codes), *args])
+        for (op, _, slot), reply in zip(batch.ops, replies, strict=True):
+            if op == "take":
+                left_ms, raw = reply
+                value = _text(raw)
+                slot.value = (value, max(int(left_ms), 0) / 1000 if value is not None else 0.0)
+            elif op == "incr":
+                slot.value = int(reply)
+            elif op != "set":
+                slot.value = _text(reply)
 
     def claim(self, key: str, value: str, ttl: int) -> str | None:
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.set(self._k(key), value, ex=max(ttl, 1), nx=True)
-        pipe.get(self._k(key))
-        _, held = self._call(pipe.execute)
-        return held.decode() if held is not None else None
-
-    def set_and_incr(self, key: str, value: str, ttl: int, counter: str, counter_ttl: int) -> int:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.set(self._k(key), value, ex=max(ttl, 1))
-        pipe.incr(self._k(counter))
-        pipe.expire(self._k(counter), max(counter_ttl, 1), nx=True)
-        _, count, _ = self._call(pipe.execute)
-        return int(count)
+        batch = Batch()
+        held = batch.claim(key, value, ttl)
+        self.run(batch)
+        return held.value  # type: ignore[no-any-return]
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         return bool(self._call(self._redis.set, self._k(key), value, ex=max(ttl, 1), nx=True))
@@ -210,12 +249,21 @@ class SqliteStore:
         )
         return row[0] if row else None
 
-    def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        return [self.get(key) for key in keys]
-
-    def set_and_get(self, key: str, value: str, ttl: int, get_key: str) -> str | None:
-        self.set(key, value, ttl)
-        return self.get(get_key)
+    def run(self, batch: Batch) -> None:
+        # One machine, no network: the operations run one after the other.
+        for op, args, slot in batch.ops:
+            if op == "get":
+                slot.value = self.get(args[0])
+            elif op == "take":
+                slot.value = self._take(args[0])
+            elif op == "set":
+                self.set(*args)
+            elif op == "claim":
+                slot.value = self.claim(*args)
+            elif op == "incr":
+                slot.value = self.incr(*args)
+            else:
+                raise ValueError(f"unknown store operation {op!r}")
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         conn = self._conn()
@@ -234,37 +282,22 @@ class SqliteStore:
         return cur.rowcount == 1
 
     def take(self, key: str) -> str | None:
-        row = (
-            self._conn()
-            .execute("DELETE FROM kv WHERE key = ? RETURNING value, expires", (key,))
-            .fetchone()
-        )
-        if row is None or row[1] <= time.time():
-            return None
-        return str(row[0])
+        return self._take(key)[0]
 
-    def take_and_get(self, key: str, get_key: str, claim: Claim | None = None) -> Taken:
+    def _take(self, key: str) -> tuple[str | None, float]:
         row = (
             self._conn()
             .execute("DELETE FROM kv WHERE key = ? RETURNING value, expires", (key,))
             .fetchone()
         )
         left = row[1] - time.time() if row is not None else 0.0
-        value = str(row[0]) if row is not None and left > 0 else None
-        return Taken(
-            value,
-            max(left, 0.0) if value is not None else 0.0,
-            self.get(get_key),
-            self.claim(*claim) if claim is not None else None,
-        )
+        if row is None or left <= 0:
+            return None, 0.0
+        return str(row[0]), left
 
     def claim(self, key: str, value: str, ttl: int) -> str | None:
         self.add(key, value, ttl)
         return self.get(key)
-
-    def set_and_incr(self, key: str, value: str, ttl: int, counter: str, counter_ttl: int) -> int:
-        self.set(key, value, ttl)
-        return self.incr(counter, counter_ttl)
 
     def delete(self, key: str) -> None:
         self._conn().execute("DELETE FROM kv WHERE key = ?", (key,))
@@ -295,6 +328,10 @@ class SqliteStore:
 
     def ping(self) -> bool:
         return self._conn().execute("SELECT 1").fetchone() == (1,)
+
+
+def _text(raw: bytes | None) -> str | None:
+    return raw.decode() if raw is not None else None
 
 
 def make_store(redis_url: str | None, instance_path: str, namespace: str = "") -> Store:

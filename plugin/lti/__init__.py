@@ -12,6 +12,7 @@ import logging
 
 from flask import Flask, Response, g, request, url_for
 
+from ..signals import learner_erasing
 from . import models  # noqa: F401  (tables join the metadata before anything else runs)
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,13 @@ def content_security_policy(nonce: str, ancestors: list[str]) -> str:
     )
 
 
+def _forget_launch_records(sender: Flask, **_: object) -> None:
+    """A new registry generation: no cached launch record (plugin.lti.recordcache) matches."""
+    from . import regcache
+
+    regcache.invalidate()
+
+
 def init_app(app: Flask) -> None:
     """Template helpers, the default launch target and the CSP header."""
     from ..extensions import db
@@ -43,6 +51,8 @@ def init_app(app: Flask) -> None:
         session_token=session_token,
     )
     register_launch_target("home", lambda ctx: url_for("lti.home"))
+    # An erased learner's next launch must make a new learner, not reuse the cached one.
+    learner_erasing.connect(_forget_launch_records, weak=False)  # once: connecting is idempotent
 
     @app.after_request
     def _csp(response: Response) -> Response:

@@ -18,7 +18,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 from cryptography.exceptions import InvalidSignature
@@ -31,7 +31,7 @@ from pylti1p3.message_launch import MessageLaunch
 from ..config import Settings
 from ..errors import LaunchError
 from ..extensions import db
-from ..store import Claim, Store
+from ..store import Store
 from . import context as c
 from . import regcache
 from .login import StateRecord
@@ -94,7 +94,15 @@ def decode_unverified(token: str) -> dict[str, Any] | None:
     return {"header": header, "body": body}
 
 
-def nonce_claim(jwt: dict[str, Any] | None, state: str, leeway: int) -> Claim | None:
+class NonceClaim(NamedTuple):
+    """The store claim (key, holder, ttl) that makes an id_token's nonce single-use."""
+
+    key: str
+    value: str
+    ttl: int
+
+
+def nonce_claim(jwt: dict[str, Any] | None, state: str, leeway: int) -> NonceClaim | None:
     """The store claim that makes the id_token's nonce single-use, held by this launch's state
     (a cookie-less launch checks it twice: in its Platform Storage step and when it finishes).
     It lasts as long as the token could be accepted; None when the token names no nonce."""
@@ -109,7 +117,7 @@ def nonce_claim(jwt: dict[str, Any] | None, state: str, leeway: int) -> Claim | 
     else:
         ttl = longest
     digest = hashlib.sha256(nonce.encode()).hexdigest()
-    return Claim(f"lti:nonce:{digest}", state, max(ttl, 1))
+    return NonceClaim(f"lti:nonce:{digest}", state, max(ttl, 1))
 
 
 _http = requests.Session()

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from ..config import Settings
 from ..errors import LaunchError
 from ..extensions import db
-from ..store import Store
+from ..store import Batch, Store
 from . import regcache
 from .models import Registration
 from .urls import build_tool_urls, is_our_url, origin_of
@@ -143,7 +143,11 @@ def _speculative_login(
         return None  # refusals are always decided on fresh data
     reg: LoginRegistration = rows[0]
     key = state_key(state)
-    current = store.set_and_get(key, record_for(reg).to_json(), STATE_TTL, regcache.GENERATION_KEY)
+    batch = Batch()
+    batch.set(key, record_for(reg).to_json(), STATE_TTL)
+    generation = batch.get(regcache.GENERATION_KEY)
+    store.run(batch)
+    current = generation.value
     regcache.prime(current)
     if (current or "0") == hit[0]:  # type: ignore[index]
         return reg

@@ -71,7 +71,7 @@ def ensure_deployment(registration_id: int, deployment_id: str, status: str) -> 
     return int(row[0]), str(row[1])
 
 
-def _learner_values(claims: dict[str, Any], registration_id: int) -> dict[str, Any]:
+def learner_values(claims: dict[str, Any], registration_id: int) -> dict[str, Any]:
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
     return {
         "issuer": claims["iss"],
@@ -84,12 +84,12 @@ def _learner_values(claims: dict[str, Any], registration_id: int) -> dict[str, A
 
 def upsert_learner(claims: dict[str, Any], registration_id: int) -> int:
     """The learner (issuer, sub); name and email follow the latest launch that sends them."""
-    values = _learner_values(claims, registration_id)
+    values = learner_values(claims, registration_id)
     # Keep what we knew when a launch (say, a privacy-restricted one) omits it.
     return _upsert(Learner, values, ["issuer", "sub"], ["name", "email"], coalesce=True)
 
 
-def _context_values(
+def context_values(
     claims: dict[str, Any], registration_id: int, deployment_pk: int
 ) -> dict[str, Any] | None:
     ctx = claims.get(c.CONTEXT)
@@ -106,13 +106,13 @@ def _context_values(
 
 def upsert_context(claims: dict[str, Any], registration_id: int, deployment_pk: int) -> int | None:
     """The context (course) of the launch, or None when the launch has none."""
-    values = _context_values(claims, registration_id, deployment_pk)
+    values = context_values(claims, registration_id, deployment_pk)
     if values is None:
         return None
     return _upsert(Context, values, ["deployment_pk", "context_id"], ["title", "label"])
 
 
-def _link_values(
+def link_values(
     claims: dict[str, Any], deployment_pk: int, context_pk: int | None
 ) -> dict[str, Any] | None:
     link = claims.get(c.RESOURCE_LINK)
@@ -136,7 +136,7 @@ def upsert_resource_link(
     claims: dict[str, Any], deployment_pk: int, context_pk: int | None
 ) -> int | None:
     """The resource link of a resource launch with its service endpoints; None otherwise."""
-    values = _link_values(claims, deployment_pk, context_pk)
+    values = link_values(claims, deployment_pk, context_pk)
     if values is None:
         return None
     keys, update, _ = _LINK
@@ -219,12 +219,12 @@ def upsert_launch_records(
         return learner, context, upsert_resource_link(claims, deployment_pk, context)
     now = utcnow()
     params: dict[str, Any] = {
-        f"l_{k}": v for k, v in _learner_values(claims, registration_id).items()
+        f"l_{k}": v for k, v in learner_values(claims, registration_id).items()
     } | {"l_created_at": now}
-    ctx = _context_values(claims, registration_id, deployment_pk)
+    ctx = context_values(claims, registration_id, deployment_pk)
     if ctx is not None:
         params |= {f"c_{k}": v for k, v in ctx.items()} | {"c_created_at": now}
-    link = _link_values(claims, deployment_pk, None)
+    link = link_values(claims, deployment_pk, None)
     if link is not None:
         link.pop("context_pk")
         params |= {f"r_{k}": v for k, v in link.items()} | {"r_created_at": now}

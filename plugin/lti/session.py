@@ -22,6 +22,7 @@ from ..access import declare
 from ..errors import AccessDenied, NotSignedIn
 from ..extensions import csrf
 from ..ops import LAUNCH_OK_COUNTER
+from ..store import Batch
 from ..web import get_store, settings
 from . import regcache
 from .context import LaunchContext
@@ -56,16 +57,17 @@ def session_ttl() -> int:
     return int(settings().session_minutes) * 60
 
 
-def save_launch(ctx: LaunchContext) -> str:
+def save_launch(ctx: LaunchContext, batch: Batch | None = None) -> str:
     """Keep `ctx` in the shared store for the session's life; return its session token.
-    The operations feature's launch counter, when it is on, counts the launch in the same
-    round trip (and marks the request counted)."""
-    key, value = launch_key(ctx.launch_id), ctx.to_json()
+    Whatever else `batch` holds goes in the same round trip, and so does the operations
+    feature's launch counter when it is on (the request is then marked counted)."""
+    batch = batch or Batch()
+    batch.set(launch_key(ctx.launch_id), ctx.to_json(), session_ttl())
     counter = current_app.extensions.get(LAUNCH_OK_COUNTER)
-    if counter is None:
-        get_store().set(key, value, session_ttl())
-    else:
-        get_store().set_and_incr(key, value, session_ttl(), *counter)
+    if counter is not None:
+        batch.incr(*counter)
+    get_store().run(batch)
+    if counter is not None:
         g.launch_counted = True
     token = _signer().sign(ctx.launch_id).decode()
     g.lti_launch, g.lti_token = ctx, token
@@ -115,8 +117,11 @@ def get_launch() -> LaunchContext | None:
         raw = None
         if launch_id:
             # The registry generation comes along: the page's CSP (frame_ancestors) needs it.
-            raw, generation = get_store().get_many([launch_key(launch_id), regcache.GENERATION_KEY])
-            regcache.prime(generation)
+            batch = Batch()
+            saved, generation = batch.get(launch_key(launch_id)), batch.get(regcache.GENERATION_KEY)
+            get_store().run(batch)
+            raw = saved.value
+            regcache.prime(generation.value)
         if raw is not None:
             ctx = LaunchContext.from_json(raw)
     g.lti_launch, g.lti_token = ctx, token if ctx else None

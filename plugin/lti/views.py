@@ -15,9 +15,10 @@ from .. import signals
 from ..access import public
 from ..errors import LaunchError, ValidationError
 from ..extensions import csrf, db
+from ..store import Batch
 from ..web import get_store, settings
 from . import deeplink as dl
-from . import records, regcache
+from . import recordcache, records, regcache
 from .context import DEEP_LINKING_REQUEST, build_launch_context
 from .dynreg import register_with_platform
 from .launch import ValidatedLaunch, decode_unverified, nonce_claim, validate_launch
@@ -124,23 +125,26 @@ def launch() -> Any:
     state, id_token = _launch_form()
     jwt = decode_unverified(id_token)
     # One store round trip: the state is taken (single use), the registry generation that
-    # validation needs is read, and the token's nonce is claimed for this state. Only the
-    # Platform Storage step puts the state back (its finish finds the nonce claimed by it).
-    taken = get_store().take_and_get(
-        state_key(state),
-        regcache.GENERATION_KEY,
-        nonce_claim(jwt, state, settings().jwt_leeway_seconds),
-    )
-    regcache.prime(taken.other)
-    if taken.value is None:
+    # validation needs is read, the token's nonce is claimed for this state, and the entries of
+    # the records it names are read. Only the Platform Storage step puts the state back (its
+    # finish then finds the nonce claimed by this same state).
+    batch = Batch()
+    taken = batch.take(state_key(state))
+    generation = batch.get(regcache.GENERATION_KEY)
+    claim = nonce_claim(jwt, state, settings().jwt_leeway_seconds)
+    holder = batch.claim(*claim) if claim is not None else None
+    lookup = recordcache.look_up(batch, jwt["body"] if jwt else None)
+    get_store().run(batch)
+    regcache.prime(generation.value)
+    raw, seconds_left = taken.value
+    if raw is None:
         _take_record(state)  # raises LTI_STATE_UNKNOWN
-    raw: str = taken.value  # type: ignore[assignment]
     record = StateRecord.from_json(raw)
     if not _state_cookie_matches(state):
         if record.storage_target:
             # Cookie-less: read state and nonce back from Platform Storage, then finish
             # (launch_finish takes the state for good).
-            get_store().add(state_key(state), raw, max(math.ceil(taken.seconds_left), 1))
+            get_store().add(state_key(state), raw, max(math.ceil(seconds_left), 1))
             return render_template(
                 "lti/storage.html",
                 mode="launch",
@@ -167,9 +171,9 @@ def launch() -> Any:
         settings(),
         get_store(),
         jwt=jwt,
-        nonce_holder=taken.claim_holder if jwt is not None else None,
+        nonce_holder=holder.value if holder is not None else None,
     )
-    return _complete(valid, state)
+    return _complete(valid, state, lookup)
 
 
 @bp.post("/launch/finish")
@@ -196,7 +200,9 @@ def launch_finish() -> Any:
     return _complete(validate_launch(request.form, record, settings(), get_store()), state)
 
 
-def _complete(valid: ValidatedLaunch, state: str) -> Response:
+def _complete(
+    valid: ValidatedLaunch, state: str, lookup: recordcache.Lookup | None = None
+) -> Response:
     """Record the launch, start the tool's own session and send the browser on (303)."""
     if valid.deployment_status != "active":
         db.session.commit()  # keep the newly seen deployment for the administrator
@@ -213,10 +219,19 @@ def _complete(valid: ValidatedLaunch, state: str) -> Response:
             status=403,
         )
     claims = valid.claims
-    learner_id, context_pk, link_pk = records.upsert_launch_records(
-        claims, valid.registration_id, valid.deployment_pk
+    save = Batch()
+    known = recordcache.match(
+        lookup, claims, valid.registration_id, valid.deployment_pk, regcache.generation()
     )
-    db.session.commit()
+    if known is not None and known.ids is not None:
+        learner_id, context_pk, link_pk = known.ids  # written by an earlier, identical launch
+    else:
+        learner_id, context_pk, link_pk = records.upsert_launch_records(
+            claims, valid.registration_id, valid.deployment_pk
+        )
+        db.session.commit()
+        if known is not None:
+            recordcache.remember(save, known, (learner_id, context_pk, link_pk))
     ctx = build_launch_context(
         claims,
         launch_id=secrets.token_urlsafe(18),
@@ -228,7 +243,7 @@ def _complete(valid: ValidatedLaunch, state: str) -> Response:
         resource_link_pk=link_pk,
         issued_at=int(time.time()),
     )
-    token = save_launch(ctx)
+    token = save_launch(ctx, save)
     # `claims` (the validated id_token) spares receivers decoding the token again.
     signals.launch_completed.send(
         current_app._get_current_object(),  # type: ignore[attr-defined]

@@ -138,6 +138,52 @@ def _flask_default_handler() -> logging.Handler:
     return default_handler
 
 
+def _direct_handler() -> logging.Handler | None:
+    """Our JSON handler when it alone would see an access record (the setup configure_logging
+    makes, nothing added by an operator's logging config); else None."""
+    if access_log.handlers or access_log.filters or access_log.level or not access_log.propagate:
+        return None
+    parent = logging.getLogger("plugin")
+    if len(parent.handlers) != 1 or parent.filters:
+        return None
+    if parent.propagate and logging.getLogger().handlers:
+        return None  # the root logger would print it too
+    handler = parent.handlers[0]
+    if handler.get_name() != HANDLER_NAME or handler.level > logging.INFO:
+        return None
+    if type(handler.formatter) is not JsonFormatter:
+        return None
+    return handler
+
+
+def _write_direct(message: str, request_id: str, fields: dict[str, Any]) -> bool:
+    """Write an access line exactly as JsonFormatter would, without building a LogRecord (the
+    logging machinery cost more CPU than the rest of a page's bookkeeping); False when the
+    logging setup is not ours, or the write failed, so the caller goes through logging."""
+    handler = _direct_handler()
+    if handler is None:
+        return False
+    entry = {
+        "ts": _timestamp(time.time()),
+        "level": "INFO",
+        "logger": access_log.name,
+        "message": scrub(message),
+        "request_id": request_id,
+        **fields,
+    }
+    line = json.dumps(entry, ensure_ascii=False) + "\n"
+    handler.acquire()
+    try:
+        stream = handler.stream  # type: ignore[attr-defined]
+        stream.write(line)
+        stream.flush()
+    except Exception:  # a closed or broken stream: logging reports it its own way
+        return False
+    finally:
+        handler.release()
+    return True
+
+
 def init_app(app: Flask, log_format: str, level: str) -> None:
     """Configure logging and log one access line per request."""
     configure_logging(log_format, level)
@@ -155,16 +201,20 @@ def init_app(app: Flask, log_format: str, level: str) -> None:
         started = g.get("ops_started")
         took = round((time.perf_counter() - started) * 1000, 1) if started else None
         method, path, status = request.method, request.path, response.status_code
-        record = access_log.makeRecord(
-            access_log.name, logging.INFO, __file__, 0, "%s %s %s", (method, path, status), None
-        )
-        record.request_id = g.get("request_id", "")
-        record.access_fields = {
+        request_id = g.get("request_id", "")
+        fields = {
             "method": method,
             "path": scrub(path),
             "status": status,
             "duration_ms": took,
             "endpoint": request.endpoint or "",
         }
+        if _write_direct(f"{method} {path} {status}", request_id, fields):
+            return response
+        record = access_log.makeRecord(
+            access_log.name, logging.INFO, __file__, 0, "%s %s %s", (method, path, status), None
+        )
+        record.request_id = request_id
+        record.access_fields = fields
         access_log.handle(record)
         return response

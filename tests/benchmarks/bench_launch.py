@@ -36,6 +36,8 @@ if str(ROOT) not in sys.path:  # run as a script by run_all.py
 from tests.benchmarks import launch_bench  # noqa: E402
 
 TARGET_CPU_MS = 3.0
+#: Issue 3's figure for the peer on the machine that set the target.
+PEER_REFERENCE_MS = 4.4
 CLIENT_ID = "bench-client"
 DEPLOYMENT_ID = "bench-deployment"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -128,10 +130,15 @@ def gunicorn(
     threads: int = 1,
     app: str = "plugin:create_app()",
     ready_path: str = "/lti/jwks",
+    quiet: bool = False,
+    log: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The tool under gunicorn until the block ends: sync workers, or with `threads` > 1 the
-    threaded workers docs/deployment.md recommends (which keep connections alive)."""
+    threaded workers docs/deployment.md recommends (which keep connections alive). Its log
+    lines (stderr) go to `log` when given, as a deployment writes them to a file; `quiet`
+    drops its stdout."""
     exe = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    log_file = open(log, "ab") if log is not None else None  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [
             exe,
@@ -147,6 +154,8 @@ def gunicorn(
         ],
         cwd=ROOT,
         env={**os.environ, **env},
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=log_file,
     )
     try:
         _wait_up(f"http://127.0.0.1:{port}{ready_path}", process)
@@ -154,6 +163,8 @@ def gunicorn(
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if log_file is not None:
+            log_file.close()
 
 
 def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -211,10 +222,14 @@ def run(launches: int, warmup: int, users: int, workers: int, threads: int = 1) 
             "RATE_LIMITS_ENABLED": "false",
         }
         prepare(env, jwks_port)
-        with gunicorn(env, port, workers, threads) as server:
+        log = Path(tmp) / "gunicorn.log"
+        with gunicorn(env, port, workers, threads, log=log) as server:
             urls = (f"{tool}/lti/login", f"{tool}/lti/launch", f"{tool}/lti/launch?target=home")
             label = f"microcred gunicorn -w {workers} --threads {threads}"
-            return _drive(urls, jwks_port, server.pid, label, cfg)
+            result = _drive(urls, jwks_port, server.pid, label, cfg)
+        if result.get("errors"):  # the server's own account of what went wrong
+            print("".join(log.read_text(errors="replace").splitlines(True)[-40:]))
+        return result
 
 
 def run_peer(launches: int, warmup: int, users: int, workers: int) -> dict[str, Any]:
@@ -275,6 +290,25 @@ def summary(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def peer_lines(result: dict[str, Any], peer: dict[str, Any]) -> list[str]:
+    """The peer's figures and the target carried over to this machine through them."""
+    ours, theirs = cpu_ms(result), cpu_ms(peer)
+    lines = [
+        f"peer CPU per launch   {theirs} ms, {peer.get('errors')} errors of"
+        f" {peer.get('attempted')} (pylti1p3 Flask example, shared cache; issue 3 measured"
+        f" {PEER_REFERENCE_MS} ms on its machine)"
+    ]
+    if ours and theirs:
+        scaled = TARGET_CPU_MS * theirs / PEER_REFERENCE_MS
+        verdict = "met" if ours <= scaled else "not met"
+        lines += [
+            f"microcred / peer      {ours / theirs:.2f} (target <= "
+            f"{TARGET_CPU_MS / PEER_REFERENCE_MS:.2f})",
+            f"target on this machine {scaled:.2f} ms: {verdict}",
+        ]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures; exit 1 on launch errors."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -306,16 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary(result):
         print("  " + line)
     if peer is not None:
-        ours, theirs = cpu_ms(result), cpu_ms(peer)
-        print(
-            f"  peer: pylti1p3 Flask example, same driver, same run: {theirs} ms CPU per launch,"
-            f" {peer.get('errors')} errors of {peer.get('attempted')}"
-        )
-        if ours and theirs:
-            print(
-                f"  peer CPU / microcred CPU  {theirs / ours:.2f}x (the issue's figures, 4.4 ms"
-                f" against a 3 ms target, make {4.4 / TARGET_CPU_MS:.2f}x)"
-            )
+        print("  " + "\n  ".join(peer_lines(result, peer)))
     return 1 if result.get("errors") else 0
 
 

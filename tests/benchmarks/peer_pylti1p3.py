@@ -1,16 +1,17 @@
-"""The launch benchmark's peer: a tool built the way pylti1p3's Flask example builds one, set up to
-be correct across gunicorn workers (state, nonce and launch data in a shared Redis cache through
-Flask-Caching instead of the example's per-process "simple" cache).
+"""The launch benchmark's peer: a tool built the way pylti1p3's Flask example builds one, "set up to
+be correct across workers" as issue 3 puts it: state, nonce and launch data in a shared Redis
+cache through Flask-Caching instead of the example's per-process "simple" cache. Otherwise as the
+example ships: the platform's key set is fetched on every launch, and every launch's claims are
+pretty-printed to stdout (the benchmark sends that to /dev/null).
 
 It does less than microcred on a launch: no database, no session of its own, a launch page of a
-few lines rendered at once (no redirect, no follow-up page). Its platform key set is cached
-(pylti1p3's `set_public_key_caching`), which the example does not do: both tools then fetch the
-key set once, and the comparison leans, if anything, in the peer's favour. The example's
-`pprint` of every launch is left out for the same reason.
+few lines rendered at once (no redirect, no follow-up page). Issue 3 measured this peer at 4.4 ms
+of CPU per launch on its machine against a 3 ms target for microcred, so running both in one
+benchmark puts the target on whatever machine runs it: 3 / 4.4 of the peer's figure.
 
 Configured by environment variables the benchmark sets:
 PEER_ISSUER, PEER_CLIENT_ID, PEER_DEPLOYMENT_ID, PEER_REDIS_URL, PEER_KEY_FILE (the tool's
-private key, PEM, made at run time).
+private key, PEM, made at run time), PEER_NAMESPACE (its Redis key prefix).
 
     gunicorn -w 2 'tests.benchmarks.peer_pylti1p3:create_app()'
 """
@@ -18,6 +19,7 @@ private key, PEM, made at run time).
 from __future__ import annotations
 
 import os
+import pprint
 from typing import Any
 
 from flask import Flask, render_template_string
@@ -110,8 +112,8 @@ def create_app() -> Flask:
         message_launch = FlaskMessageLaunch(
             FlaskRequest(), tool_conf, launch_data_storage=data_storage
         )
-        message_launch.set_public_key_caching(data_storage, cache_lifetime=7200)
         data = message_launch.get_launch_data()
+        pprint.pprint(data)
         context = data.get("https://purl.imsglobal.org/spec/lti/claim/context", {})
         return render_template_string(
             LAUNCH_PAGE,
