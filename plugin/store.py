@@ -27,10 +27,10 @@ class Slot:
 class Batch:
     """Store operations sent in one round trip and answered in order (`Store.run`). Each method
     returns the Slot its answer will be in; other processes' calls may interleave, so combine
-    only operations that are each safe alone (take, claim and incr are atomic by themselves).
+    only operations that are each safe alone (claim and incr are atomic by themselves).
 
         batch = Batch()
-        state = batch.take(state_key)          # (value or None, seconds it had left)
+        used = batch.claim(used_key, mine, ttl)  # who holds it now: `mine` if this call won
         generation = batch.get(GENERATION_KEY)  # value or None
         store.run(batch)
     """
@@ -46,10 +46,6 @@ class Batch:
     def get(self, key: str) -> Slot:
         """The value, or None."""
         return self._add("get", key)
-
-    def take(self, key: str) -> Slot:
-        """(value or None, seconds it had left): get and delete; one caller ever sees it."""
-        return self._add("take", key)
 
     def set(self, key: str, value: str, ttl: int) -> Slot:
         return self._add("set", key, value, ttl)
@@ -83,10 +79,6 @@ class Store(Protocol):
         """Set only when absent; True when this call set it (single-use markers)."""
         ...
 
-    def take(self, key: str) -> str | None:
-        """Get and delete atomically: at most one caller ever sees the value."""
-        ...
-
     def delete(self, key: str) -> None: ...
 
     def incr(self, key: str, ttl: int) -> int:
@@ -96,7 +88,7 @@ class Store(Protocol):
     def ping(self) -> bool: ...
 
 
-_OP_CODES = {"get": "g", "take": "t", "set": "s", "claim": "c", "incr": "i"}
+_OP_CODES = {"get": "g", "set": "s", "claim": "c", "incr": "i"}
 #: Runs a Batch: ARGV[1] holds one code per operation (KEYS[i] is operation i's key), the
 #: values and ttls follow in ARGV. Lua's nil cannot sit in a reply array: false stands for it.
 _BATCH_SCRIPT = """
@@ -105,9 +97,6 @@ for i = 1, #ARGV[1] do
   local op, key = string.sub(ARGV[1], i, i), KEYS[i]
   if op == 'g' then
     out[i] = redis.call('GET', key)
-  elseif op == 't' then
-    local left = redis.call('PTTL', key)
-    out[i] = {left, redis.call('GETDEL', key)}
   elseif op == 's' then
     redis.call('SET', key, ARGV[a], 'EX', ARGV[a + 1])
     a = a + 2
@@ -172,11 +161,7 @@ class RedisStore:
                 args.append(max(int(op_args[1]), 1))
         replies = self._call(self._batch_script, keys=keys, args=["".join(codes), *args])
         for (op, _, slot), reply in zip(batch.ops, replies, strict=True):
-            if op == "take":
-                left_ms, raw = reply
-                value = _text(raw)
-                slot.value = (value, max(int(left_ms), 0) / 1000 if value is not None else 0.0)
-            elif op == "incr":
+            if op == "incr":
                 slot.value = int(reply)
             elif op != "set":
                 slot.value = _text(reply)
@@ -189,10 +174,6 @@ class RedisStore:
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         return bool(self._call(self._redis.set, self._k(key), value, ex=max(ttl, 1), nx=True))
-
-    def take(self, key: str) -> str | None:
-        raw = self._call(self._redis.getdel, self._k(key))
-        return raw.decode() if raw is not None else None
 
     def delete(self, key: str) -> None:
         self._call(self._redis.delete, self._k(key))
@@ -254,8 +235,6 @@ class SqliteStore:
         for op, args, slot in batch.ops:
             if op == "get":
                 slot.value = self.get(args[0])
-            elif op == "take":
-                slot.value = self._take(args[0])
             elif op == "set":
                 self.set(*args)
             elif op == "claim":
@@ -280,20 +259,6 @@ class SqliteStore:
             conn.execute("ROLLBACK")
             raise
         return cur.rowcount == 1
-
-    def take(self, key: str) -> str | None:
-        return self._take(key)[0]
-
-    def _take(self, key: str) -> tuple[str | None, float]:
-        row = (
-            self._conn()
-            .execute("DELETE FROM kv WHERE key = ? RETURNING value, expires", (key,))
-            .fetchone()
-        )
-        left = row[1] - time.time() if row is not None else 0.0
-        if row is None or left <= 0:
-            return None, 0.0
-        return str(row[0]), left
 
     def claim(self, key: str, value: str, ttl: int) -> str | None:
         self.add(key, value, ttl)

@@ -1,23 +1,28 @@
 """OIDC third-party login initiation: find the registration, make state and nonce, send the
 browser to the platform's authorization endpoint.
 
-State and nonce live in the shared store (any process may serve the launch). The state is bound
-to the browser by a cookie under HTTPS, or by the LTI Platform Storage postMessage flow when the
-platform offers it (`lti_storage_target`), so the login works without third-party cookies.
+The state carries what the launch needs to know of its login (registration, nonce, the Platform
+Storage frame), signed with SECRET_KEY and valid STATE_TTL seconds, so a login writes nothing
+and any process of the installation can serve the launch. The launch makes it single-use in the
+shared store (`state_used_key`). The state is bound to the browser by a cookie under HTTPS, or
+by the LTI Platform Storage postMessage flow when the platform offers it (`lti_storage_target`),
+so the login works without third-party cookies.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass
 from urllib.parse import urlencode
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..config import Settings
 from ..errors import LaunchError
 from ..extensions import db
-from ..store import Batch, Store
 from . import regcache
 from .models import Registration
 from .urls import build_tool_urls, is_our_url, origin_of
@@ -40,38 +45,55 @@ class LoginResult:
 
 @dataclass(frozen=True)
 class StateRecord:
-    """What the login left in the store for the launch."""
+    """What the launch needs of its login, carried in the signed state."""
 
     registration_id: int
     client_id: str
     nonce: str
-    target_link_uri: str
     platform_origin: str
     storage_target: str | None
 
-    def to_json(self) -> str:
-        return json.dumps(
-            [
-                self.registration_id,
-                self.client_id,
-                self.nonce,
-                self.target_link_uri,
-                self.platform_origin,
-                self.storage_target,
-            ]
+
+def _state_serializer() -> URLSafeTimedSerializer:
+    serializer = current_app.extensions.get("microcred.lti.state_serializer")
+    if serializer is None:
+        serializer = URLSafeTimedSerializer(
+            current_app.config["SECRET_KEY"], salt="microcred.lti.state"
         )
-
-    @classmethod
-    def from_json(cls, raw: str) -> StateRecord:
-        return cls(*json.loads(raw))
+        current_app.extensions["microcred.lti.state_serializer"] = serializer
+    return serializer  # type: ignore[no-any-return]
 
 
-def state_key(state: str) -> str:
-    return f"lti:state:{state}"
+def seal_state(record: StateRecord) -> str:
+    """The state parameter for `record`: signed, timestamped, URL-safe."""
+    return str(_state_serializer().dumps(list(astuple(record))))
+
+
+def open_state(state: str) -> StateRecord:
+    """The record a state carries; LaunchError LTI_STATE_UNKNOWN when it is not one of ours,
+    was tampered with, or is older than STATE_TTL."""
+    try:
+        fields = _state_serializer().loads(state, max_age=STATE_TTL)
+        return StateRecord(*fields)
+    except (BadData, TypeError, ValueError):
+        raise LaunchError(
+            "This launch is unknown or expired. Open the activity again from your LMS.",
+            code="LTI_STATE_UNKNOWN",
+            status=400,
+        ) from None
+
+
+def _digest(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+def state_used_key(state: str) -> str:
+    """The store key that makes a state single-use (claimed by the launch that uses it)."""
+    return f"lti:state-used:{_digest(state)}"
 
 
 def state_cookie_name(state: str) -> str:
-    return STATE_COOKIE_PREFIX + state
+    return STATE_COOKIE_PREFIX + _digest(state)[:20]
 
 
 def _param(params: Mapping[str, str], name: str) -> str:
@@ -125,38 +147,19 @@ def find_login_registration(iss: str, client_id: str) -> LoginRegistration:
     return reg
 
 
-def _speculative_login(
-    iss: str,
-    client_id: str,
-    state: str,
-    record_for: Callable[[LoginRegistration], StateRecord],
-    store: Store,
-) -> LoginRegistration | None:
-    """The registration from this process's cache, with the state written and the registry
-    generation read in one store round trip; None (and no state left) unless the cached entry
-    was still current and usable, so the caller then does the checked lookup."""
-    if regcache.known():
-        return None
+def _recent_registration(iss: str, client_id: str) -> LoginRegistration | None:
+    """The registration from this process's recent lookups (PROCESS_TTL), when it was the only
+    one and active; None sends the caller to the checked lookup. A login only picks where to
+    send the browser: its launch is validated against current registrations."""
     hit = regcache.peek(("login", iss, client_id))
     rows = hit[1] if hit is not None else None
     if not rows or len(rows) != 1 or not rows[0].active:
         return None  # refusals are always decided on fresh data
-    reg: LoginRegistration = rows[0]
-    key = state_key(state)
-    batch = Batch()
-    batch.set(key, record_for(reg).to_json(), STATE_TTL)
-    generation = batch.get(regcache.GENERATION_KEY)
-    store.run(batch)
-    current = generation.value
-    regcache.prime(current)
-    if (current or "0") == hit[0]:  # type: ignore[index]
-        return reg
-    store.delete(key)  # registrations changed meanwhile: nobody has seen this state yet
-    return None
+    return rows[0]  # type: ignore[no-any-return]
 
 
-def begin_login(params: Mapping[str, str], settings: Settings, store: Store) -> LoginResult:
-    """Validate a login initiation and record its state; LaunchError with a stable code if bad."""
+def begin_login(params: Mapping[str, str], settings: Settings) -> LoginResult:
+    """Validate a login initiation and seal its state; LaunchError with a stable code if bad."""
     iss = _param(params, "iss")
     login_hint = _param(params, "login_hint")
     target = _param(params, "target_link_uri")
@@ -178,20 +181,11 @@ def begin_login(params: Mapping[str, str], settings: Settings, store: Store) -> 
             status=400,
         )
     client_id = _param(params, "client_id")
-    state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     storage_target = _param(params, "lti_storage_target") or None
-
-    def record_for(reg: LoginRegistration) -> StateRecord:
-        origin = origin_of(reg.auth_login_url) or ""
-        return StateRecord(reg.id, reg.client_id, nonce, target, origin, storage_target)
-
-    reg = _speculative_login(iss, client_id, state, record_for, store)
-    if reg is None:
-        reg = find_login_registration(iss, client_id)
-        store.set(state_key(state), record_for(reg).to_json(), STATE_TTL)
-    platform_origin = origin_of(reg.auth_login_url) or ""
-
+    reg = _recent_registration(iss, client_id) or find_login_registration(iss, client_id)
+    origin = origin_of(reg.auth_login_url) or ""
+    state = seal_state(StateRecord(reg.id, reg.client_id, nonce, origin, storage_target))
     query = {
         "scope": "openid",
         "response_type": "id_token",
@@ -211,6 +205,6 @@ def begin_login(params: Mapping[str, str], settings: Settings, store: Store) -> 
         auth_url=reg.auth_login_url + sep + urlencode(query),
         state=state,
         nonce=nonce,
-        platform_origin=platform_origin,
+        platform_origin=origin,
         storage_target=storage_target,
     )

@@ -48,11 +48,6 @@ def prime(value: str | None) -> None:
         g.lti_registry_generation = value or "0"
 
 
-def known() -> bool:
-    """True once this request has read the generation."""
-    return "lti_registry_generation" in g
-
-
 def peek(key: tuple[Any, ...]) -> tuple[str, Any] | None:
     """This process's unexpired entry for `key` as (generation, value), whatever the current
     generation: a caller may act on it speculatively and must check the generation after."""

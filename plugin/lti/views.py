@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import secrets
 import time
 from typing import Any
@@ -22,7 +21,14 @@ from . import recordcache, records, regcache
 from .context import DEEP_LINKING_REQUEST, build_launch_context
 from .dynreg import register_with_platform
 from .launch import ValidatedLaunch, decode_unverified, nonce_claim, validate_launch
-from .login import STATE_TTL, StateRecord, begin_login, state_cookie_name, state_key
+from .login import (
+    STATE_TTL,
+    StateRecord,
+    begin_login,
+    open_state,
+    state_cookie_name,
+    state_used_key,
+)
 from .registry import deep_link_items, resolve_launch_target
 from .services import jwks as tool_jwks
 from .session import (
@@ -68,7 +74,7 @@ def _state_cookie_matches(state: str) -> bool:
 @public("LTI OIDC login initiation from the platform")
 def login() -> Any:
     """OIDC login initiation from the platform (GET or POST)."""
-    result = begin_login(request.values, settings(), get_store())
+    result = begin_login(request.values, settings())
     if result.storage_target:
         response = Response(
             render_template(
@@ -92,17 +98,6 @@ def login() -> Any:
     return response
 
 
-def _take_record(state: str) -> StateRecord:
-    raw = get_store().take(state_key(state))
-    if raw is None:
-        raise LaunchError(
-            "This launch is unknown or was already used. Open the activity again from your LMS.",
-            code="LTI_STATE_UNKNOWN",
-            status=400,
-        )
-    return StateRecord.from_json(raw)
-
-
 def _launch_form() -> tuple[str, str]:
     if request.form.get("error"):
         reason = request.form.get("error_description") or request.form["error"]
@@ -123,28 +118,11 @@ def _launch_form() -> tuple[str, str]:
 def launch() -> Any:
     """The redirect URI: the platform form-posts id_token and state here."""
     state, id_token = _launch_form()
-    jwt = decode_unverified(id_token)
-    # One store round trip: the state is taken (single use), the registry generation that
-    # validation needs is read, the token's nonce is claimed for this state, and the entries of
-    # the records it names are read. Only the Platform Storage step puts the state back (its
-    # finish then finds the nonce claimed by this same state).
-    batch = Batch()
-    taken = batch.take(state_key(state))
-    generation = batch.get(regcache.GENERATION_KEY)
-    claim = nonce_claim(jwt, state, settings().jwt_leeway_seconds)
-    holder = batch.claim(*claim) if claim is not None else None
-    lookup = recordcache.look_up(batch, jwt["body"] if jwt else None)
-    get_store().run(batch)
-    regcache.prime(generation.value)
-    raw, seconds_left = taken.value
-    if raw is None:
-        _take_record(state)  # raises LTI_STATE_UNKNOWN
-    record = StateRecord.from_json(raw)
+    record = open_state(state)
     if not _state_cookie_matches(state):
         if record.storage_target:
             # Cookie-less: read state and nonce back from Platform Storage, then finish
-            # (launch_finish takes the state for good).
-            get_store().add(state_key(state), raw, max(math.ceil(seconds_left), 1))
+            # (launch_finish uses the state up; nothing is spent here).
             return render_template(
                 "lti/storage.html",
                 mode="launch",
@@ -165,6 +143,31 @@ def launch() -> Any:
                 code="LTI_STATE_MISMATCH",
                 status=403,
             )
+    return _use_state(state, record, id_token)
+
+
+def _use_state(state: str, record: StateRecord, id_token: str) -> Response:
+    """Spend the state, validate the id_token against it and complete the launch.
+
+    One store round trip: the state is claimed (single use), the registry generation that
+    validation needs is read, the token's nonce is claimed for this state, and the entries of
+    the records it names are read."""
+    jwt = decode_unverified(id_token)
+    batch = Batch()
+    ours = secrets.token_hex(8)
+    used = batch.claim(state_used_key(state), ours, STATE_TTL)
+    generation = batch.get(regcache.GENERATION_KEY)
+    claim = nonce_claim(jwt, state, settings().jwt_leeway_seconds)
+    holder = batch.claim(*claim) if claim is not None else None
+    lookup = recordcache.look_up(batch, jwt["body"] if jwt else None)
+    get_store().run(batch)
+    regcache.prime(generation.value)
+    if used.value != ours:
+        raise LaunchError(
+            "This launch was already used. Open the activity again from your LMS.",
+            code="LTI_STATE_UNKNOWN",
+            status=400,
+        )
     valid = validate_launch(
         request.form,
         record,
@@ -181,8 +184,8 @@ def launch() -> Any:
 @public("LTI launch completion, checked by state and nonce")
 def launch_finish() -> Any:
     """Second step of a cookie-less launch: the page posts what Platform Storage held."""
-    state, _ = _launch_form()
-    record = _take_record(state)
+    state, id_token = _launch_form()
+    record = open_state(state)
     stored_state = request.form.get("lti_storage_state", "")
     stored_nonce = request.form.get("lti_storage_nonce", "")
     if stored_state or stored_nonce:
@@ -197,7 +200,7 @@ def launch_finish() -> Any:
             code="LTI_STATE_MISMATCH",
             status=403,
         )
-    return _complete(validate_launch(request.form, record, settings(), get_store()), state)
+    return _use_state(state, record, id_token)
 
 
 def _complete(

@@ -171,12 +171,14 @@ def test_redis_stopped_fails_clearly_corrupts_nothing_and_answers_survive(
         own_redis.stop()
         with pytest.raises(StepFailed) as refused_launch:
             cy.launch()
-        assert refused_launch.value.step == "login"
+        # The login writes nothing (its state is signed): a server that knows the registration
+        # sends the browser on, and the launch, which must spend the state, is refused.
+        assert refused_launch.value.step in ("login", "launch")
         with pytest.raises(StepFailed) as refused_submit:
             ada.submit(quiz, answers)
         assert refused_submit.value.step == "submit"
         failures = recorder.errors()
-        refused_launches = [s for s in failures if s.step == "login"]
+        refused_launches = [s for s in failures if s.step in ("login", "launch")]
         assert refused_launches
         assert unclean_failures(refused_launches, statuses=(503,)) == []
         assert all(s.response and "not answering" in s.response.body for s in refused_launches)

@@ -34,25 +34,13 @@ def test_a_batch_answers_like_single_calls(store: Any) -> None:
     store.run(Batch())  # an empty batch is no round trip and no error
 
 
-def test_take_is_single_use_and_reports_time_left(store: Any) -> None:
-    store.set("state", "record", 60)
-    first, second = Batch(), Batch()
-    taken = first.take("state")
-    store.run(first)
-    value, left = taken.value
-    assert value == "record" and 50 < left <= 60
-    again = second.take("state")
-    store.run(second)
-    assert again.value == (None, 0.0) and store.get("state") is None
-
-
-def test_take_ignores_an_expired_value(store: Any) -> None:
-    store.set("state", "record", 1)
+def test_a_claim_expires_with_its_ttl(store: Any) -> None:
+    assert store.claim("state-used", "launch-1", 1) == "launch-1"
     time.sleep(1.2)
     batch = Batch()
-    taken = batch.take("state")
+    held = batch.claim("state-used", "launch-2", 60)
     store.run(batch)
-    assert taken.value == (None, 0.0)
+    assert held.value == "launch-2"
 
 
 def test_a_claim_is_held_by_its_first_owner_only(store: Any) -> None:

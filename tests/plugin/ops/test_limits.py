@@ -75,7 +75,9 @@ def test_a_bad_limit_setting_is_reported_at_start(make_app: Any) -> None:
 def test_a_dead_store_lets_requests_through_to_fail_clearly(make_app: Any) -> None:
     app = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = app.test_client().post("/lti/launch", data={"state": "s", "id_token": "a.b.c"})
+    target = app.config["MICROCRED"].public_url + "/lti/launch"
+    login = {"iss": "https://lms.example.edu", "login_hint": "u1", "target_link_uri": target}
+    response = app.test_client().get("/lti/login", query_string=login)
     assert response.status_code == 503
     assert "UNAVAILABLE" in response.text
 
