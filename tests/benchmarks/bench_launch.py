@@ -133,13 +133,13 @@ def gunicorn(
     threads: int = 1,
     app: str = "plugin:create_app()",
     ready_path: str = "/lti/jwks",
-    quiet: bool = False,
     log: Path | None = None,
+    stdout_to_log: bool = False,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The tool under gunicorn until the block ends: sync workers, or with `threads` > 1 the
     threaded workers docs/deployment.md recommends (which keep connections alive). Its log
-    lines (stderr) go to `log` when given, as a deployment writes them to a file; `quiet`
-    drops its stdout."""
+    lines (stderr, and stdout with `stdout_to_log`) go to `log` when given, as a deployment
+    writes them to a file."""
     exe = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     log_file = open(log, "ab") if log is not None else None  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
@@ -157,7 +157,7 @@ def gunicorn(
         ],
         cwd=ROOT,
         env={**os.environ, **env},
-        stdout=subprocess.DEVNULL if quiet else None,
+        stdout=log_file if stdout_to_log else None,
         stderr=log_file,
     )
     try:
@@ -269,6 +269,8 @@ def run_peer(launches: int, warmup: int, users: int, workers: int) -> dict[str, 
             workers,
             app="tests.benchmarks.peer_pylti1p3:create_app()",
             ready_path="/jwks/",
+            log=Path(tmp) / "gunicorn.log",  # its log lines and the example's launch printout
+            stdout_to_log=True,
         ) as server:
             urls = (f"{peer}/login/", f"{peer}/launch/", f"{peer}/launch/")
             label = f"pylti1p3 Flask example (shared Redis cache) gunicorn -w {workers}"

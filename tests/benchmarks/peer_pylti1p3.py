@@ -2,7 +2,7 @@
 be correct across workers" as issue 3 puts it: state, nonce and launch data in a shared Redis
 cache through Flask-Caching instead of the example's per-process "simple" cache. Otherwise as the
 example ships: the platform's key set is fetched on every launch, and every launch's claims are
-pretty-printed to stdout (the benchmark sends that to /dev/null).
+pretty-printed to stdout (the benchmark sends that to its log file, as our log lines).
 
 It does less than microcred on a launch: no database, no session of its own, a launch page of a
 few lines rendered at once (no redirect, no follow-up page). Issue 3 measured this peer at 4.4 ms
