@@ -4,7 +4,8 @@ A login and a launch each looked their registration up in the database. Now each
 the answers, tagged with a generation read from the shared store once per request; any change to
 registrations or deployments (through `plugin.lti.services`) writes a new generation, before and
 again after its commit, so every process drops its copies at its next request. Entries also
-expire after PROCESS_TTL seconds as a safety net. Only plain values are cached, never ORM rows.
+expire after PROCESS_TTL seconds as a safety net (and bound what a login, which does not read the
+generation, may use). Only plain values are cached, never ORM rows.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def prime(value: str | None) -> None:
 
 def peek(key: tuple[Any, ...]) -> tuple[str, Any] | None:
     """This process's unexpired entry for `key` as (generation, value), whatever the current
-    generation: a caller may act on it speculatively and must check the generation after."""
+    generation, without reading it: for a login, which only picks where to send the browser
+    (its launch is checked against the current generation)."""
     now = time.monotonic()
     with _lock:
         hit = _entries.get((_app_token(), *key))
