@@ -81,7 +81,7 @@ def verify_signature(token: str, key: RSAPublicKey, alg: str) -> None:
 def decode_unverified(token: str) -> dict[str, Any] | None:
     """The token's header and body, not yet verified ({"header": ..., "body": ...}), or None when
     it is not a readable JWS. The launch reads its nonce before the signature is checked, so
-    that the nonce is claimed in the same store round trip as the state is taken."""
+    that the nonce is claimed in the same store round trip as the state is spent."""
     parts = token.split(".")
     if len(parts) != 3:
         return None
@@ -104,8 +104,8 @@ class NonceClaim(NamedTuple):
 
 def nonce_claim(jwt: dict[str, Any] | None, state: str, leeway: int) -> NonceClaim | None:
     """The store claim that makes the id_token's nonce single-use, held by this launch's state
-    (a cookie-less launch checks it twice: in its Platform Storage step and when it finishes).
-    It lasts as long as the token could be accepted; None when the token names no nonce."""
+    (the same id_token posted with another login's state finds it held). It lasts as long as
+    the token could be accepted; None when the token names no nonce."""
     body = (jwt or {}).get("body") or {}
     nonce, exp = body.get("nonce"), body.get("exp")
     if not nonce or not isinstance(nonce, str):
@@ -162,7 +162,7 @@ def _registration_row(reg_id: int, dep_id: str, *, complete: bool) -> tuple[Any,
 
 
 class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
-    """Validate one id_token for the state record its login left in the store."""
+    """Validate one id_token against the record its login's signed state carries."""
 
     def __init__(
         self,
@@ -412,6 +412,6 @@ def validate_launch(
 ) -> ValidatedLaunch:
     """Validate the posted id_token against the login's state record. `jwt` is the token as
     decode_unverified read it, and `nonce_holder` who holds its nonce_claim, when the caller
-    has them already (the launch view gets both in the round trip that takes the state)."""
+    has them already (the launch view gets both in the round trip that spends the state)."""
     launch = ToolMessageLaunch(form, record, settings, store, jwt=jwt, nonce_holder=nonce_holder)
     return launch.validate().result()

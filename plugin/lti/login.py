@@ -48,7 +48,6 @@ class StateRecord:
     """What the launch needs of its login, carried in the signed state."""
 
     registration_id: int
-    client_id: str
     nonce: str
     platform_origin: str
     storage_target: str | None
@@ -185,7 +184,7 @@ def begin_login(params: Mapping[str, str], settings: Settings) -> LoginResult:
     storage_target = _param(params, "lti_storage_target") or None
     reg = _recent_registration(iss, client_id) or find_login_registration(iss, client_id)
     origin = origin_of(reg.auth_login_url) or ""
-    state = seal_state(StateRecord(reg.id, reg.client_id, nonce, origin, storage_target))
+    state = seal_state(StateRecord(reg.id, nonce, origin, storage_target))
     query = {
         "scope": "openid",
         "response_type": "id_token",

@@ -10,7 +10,7 @@ write, plus the registry generation, so:
   entries, so "the latest launch wins" holds as before, across every process;
 - a change to registrations or deployments, and a learner erasure, start a new generation, which
   no entry matches.
-The entries are looked up from the id_token's unverified claims in the round trip that takes the
+The entries are looked up from the id_token's unverified claims in the round trip that spends the
 launch's state, and written in the one that saves its session: no extra round trip. They live
 ENTRY_TTL seconds, which bounds how long anything outside these paths (a database restored under
 a running tool) could be missed.
@@ -89,8 +89,9 @@ def match(
     deployment_pk: int,
     generation: str,
 ) -> Known | None:
-    """Compare the validated launch with its entries; None when it cannot be cached."""
-    if lookup is None or _keys(claims) != lookup.keys:
+    """Compare the validated launch with its entries; None when it cannot be cached. `claims`
+    are the body `lookup` was made from, now verified."""
+    if lookup is None:
         return None
     ctx = context_values(claims, registration_id, deployment_pk)
     link = link_values(claims, deployment_pk, None)

@@ -18,16 +18,16 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context, request
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+#: The record attribute that carries an access line's fields (method, path, status, ...).
+ACCESS_FIELDS = "access_fields"
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {
     "message",
     "asctime",
     "request_id",
-    "access_fields",
+    ACCESS_FIELDS,
 }
 HANDLER_NAME = "microcred"
 access_log = logging.getLogger("plugin.access")
-#: The record attribute that carries an access line's fields (method, path, status, ...).
-ACCESS_FIELDS = "access_fields"
 
 
 def scrub(text: str) -> str:
@@ -46,6 +46,19 @@ def _timestamp(created: float) -> str:
     if cached[0] != second:
         cached = _ts_cache = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
     return f"{cached[1]}.{int((created - second) * 1000):03d}+00:00"
+
+
+def _entry_head(
+    created: float, level: str, logger: str, message: str, request_id: str
+) -> dict[str, Any]:
+    """The fields every JSON line starts with, in this order."""
+    return {
+        "ts": _timestamp(created),
+        "level": level,
+        "logger": logger,
+        "message": scrub(message),
+        "request_id": request_id,
+    }
 
 
 class WerkzeugAccessFilter(logging.Filter):
@@ -68,13 +81,13 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per record: time, level, logger, message, request id and extras."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": _timestamp(record.created),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": scrub(record.getMessage()),
-            "request_id": getattr(record, "request_id", ""),
-        }
+        entry = _entry_head(
+            record.created,
+            record.levelname,
+            record.name,
+            record.getMessage(),
+            getattr(record, "request_id", ""),
+        )
         fields = record.__dict__.get(ACCESS_FIELDS)
         if fields is not None:  # an access line: its fields are known and safe (no query)
             entry.update(fields)
@@ -163,14 +176,7 @@ def _write_direct(message: str, request_id: str, fields: dict[str, Any]) -> bool
     handler = _direct_handler()
     if handler is None:
         return False
-    entry = {
-        "ts": _timestamp(time.time()),
-        "level": "INFO",
-        "logger": access_log.name,
-        "message": scrub(message),
-        "request_id": request_id,
-        **fields,
-    }
+    entry = _entry_head(time.time(), "INFO", access_log.name, message, request_id) | fields
     line = json.dumps(entry, ensure_ascii=False) + "\n"
     handler.acquire()
     try:
