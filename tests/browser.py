@@ -40,7 +40,15 @@ CHROMIUM_FLAGS = [
     # last --disable-features switch wins, so repeat Playwright's list without that feature.
     "--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,"
     "HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
-    "AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying",
+    "AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying,"
+    "IsolateOrigins,site-per-process",
+    # The two features above and the switch below turn off site isolation (each cross-site iframe
+    # in its own renderer process). On a busy 2-core machine chromium now and
+    # then never finishes committing the LMS's form_post into the tool's frame (reproduced in 4 of
+    # 25 loaded runs: the tool answered 200, the frame stayed on the LMS page for 60 s). The checks
+    # here (cookies, partitioned storage, postMessage origins) live in the network and storage
+    # services, which key them by site whatever the process model, so one renderer is enough.
+    "--disable-site-isolation-trials",
 ]
 # What a browser that blocks third-party cookies does to an LMS iframe.
 BLOCK_THIRD_PARTY_COOKIES = ["--test-third-party-cookie-phaseout"]
@@ -111,6 +119,11 @@ def kill_browser(profile: str) -> None:
                 os.kill(int(entry), signal.SIGKILL)
         except OSError:
             continue  # gone already, or not ours to read
+
+
+def frame_urls(page: Any) -> list[str]:
+    """Where each frame of the page is, for a failure message (reads no document)."""
+    return [f"{frame.name or '-'}: {frame.url}" for frame in page.frames]
 
 
 def assert_accessible(page: Any, what: str = "") -> None:

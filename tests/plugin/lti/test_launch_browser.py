@@ -82,8 +82,8 @@ def test_keyboard_reaches_the_tool_content_from_the_lms_page(dev_lms_storage: An
         page.bring_to_front()
         page.locator("body").focus()
         tool_frame = next(f for f in page.frames if f.url.startswith(dev_lms_storage.tool_url))
-        # The tool frame is cross-site (another renderer process): focus moves into it
-        # asynchronously, so record what gets focus there instead of polling activeElement.
+        # The tool frame is cross-site: focus can move into it asynchronously (a real Chrome runs
+        # it in another renderer process), so record what gets focus there instead of polling.
         tool_frame.evaluate(RECORD_FOCUS)
         for _ in range(MAX_TABS):
             page.keyboard.press("Tab")
