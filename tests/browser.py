@@ -43,11 +43,11 @@ CHROMIUM_FLAGS = [
     "AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying,"
     "IsolateOrigins,site-per-process",
     # The two features above and the switch below turn off site isolation (each cross-site iframe
-    # in its own renderer process). On a busy 2-core machine chromium now and
-    # then never finishes committing the LMS's form_post into the tool's frame (reproduced in 4 of
-    # 25 loaded runs: the tool answered 200, the frame stayed on the LMS page for 60 s). The checks
-    # here (cookies, partitioned storage, postMessage origins) live in the network and storage
-    # services, which key them by site whatever the process model, so one renderer is enough.
+    # in its own renderer process). On a busy 2-core machine chromium now and then never finishes
+    # committing the LMS's form_post into the tool's frame (reproduced in 4 of 25 loaded runs: the
+    # tool answered 200, the frame stayed on the LMS page for 60 s). The checks here (cookies,
+    # partitioned storage, postMessage origins) live in the network and storage services, which
+    # key them by site whatever the process model, so one renderer is enough.
     "--disable-site-isolation-trials",
 ]
 # What a browser that blocks third-party cookies does to an LMS iframe.
@@ -121,9 +121,17 @@ def kill_browser(profile: str) -> None:
             continue  # gone already, or not ours to read
 
 
-def frame_urls(page: Any) -> list[str]:
-    """Where each frame of the page is, for a failure message (reads no document)."""
-    return [f"{frame.name or '-'}: {frame.url}" for frame in page.frames]
+def frames_seen(page: Any) -> list[tuple[str, str]]:
+    """Each frame's URL and the start of its text, for a failure message. Never waits long: a
+    stuck frame may have no script context, and evaluate() has no timeout of its own."""
+    seen = []
+    for frame in page.frames:
+        try:
+            text = str(frame.locator("body").inner_text(timeout=5_000))[:500]
+        except Exception as exc:  # the message is a courtesy: never hide the real failure
+            text = f"<unreadable: {type(exc).__name__}>"
+        seen.append((frame.url, text))
+    return seen
 
 
 def assert_accessible(page: Any, what: str = "") -> None:

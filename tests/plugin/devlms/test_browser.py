@@ -14,7 +14,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from plugin.devlms import create_devlms_app, get_devlms, tool_config
 from plugin.devlms.testing import DevLmsClient
-from tests.browser import chromium_path, frame_urls, open_browser
+from tests.browser import chromium_path, frames_seen, open_browser
 from tests.servers import LiveServer, free_port, start_server
 
 pytestmark = pytest.mark.browser
@@ -164,7 +164,7 @@ def test_launch_in_the_iframe_keeps_its_state_in_platform_storage(world):
     try:
         result.filter(has_text="state_ok").wait_for(timeout=30_000)
     except PlaywrightTimeout:
-        pytest.fail(f"the launch did not finish; frames: {frame_urls(page)}")
+        pytest.fail(f"the launch did not finish; frames: {frames_seen(page)}")
     assert json.loads(result.text_content()) == {"state_ok": True, "missing": "bad_request"}
 
 

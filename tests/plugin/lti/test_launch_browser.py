@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask, make_response, request
 
-from tests.browser import assert_accessible, open_browser
+from tests.browser import assert_accessible, frames_seen, open_browser
 from tests.servers import live_server
 
 pytestmark = pytest.mark.browser
@@ -31,15 +31,6 @@ def first_page(context: Any) -> Any:
     return context.pages[0] if context.pages else context.new_page()
 
 
-def _frame_text(frame: Any) -> str:
-    """What a frame shows, for a failure message; never waits long (an error page may have no
-    script context, and evaluate() has no timeout of its own)."""
-    try:
-        return str(frame.locator("body").inner_text(timeout=5_000))[:500]
-    except Exception as exc:  # the message is a courtesy: never hide the real failure
-        return f"<unreadable: {type(exc).__name__}>"
-
-
 def _launch(page: Any, dev_lms: Any, placement_id: str) -> Any:
     """Grace opens the placement on the course page; returns the tool's frame once it shows."""
     page.goto(f"{dev_lms.lms_url}/?as=grace")
@@ -49,8 +40,7 @@ def _launch(page: Any, dev_lms: Any, placement_id: str) -> Any:
     try:
         frame.get_by_role("heading", name="Welcome, Grace Hopper").wait_for(timeout=LAUNCH_TIMEOUT)
     except Exception as exc:  # say what the frame shows instead
-        seen = [(f.url, _frame_text(f)) for f in page.frames]
-        raise AssertionError(f"the launch did not arrive: {seen}") from exc
+        raise AssertionError(f"the launch did not arrive: {frames_seen(page)}") from exc
     return frame
 
 
