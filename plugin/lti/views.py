@@ -6,7 +6,7 @@ import json
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
@@ -20,6 +20,7 @@ from . import deeplink as dl
 from . import recordcache, records, regcache
 from .context import DEEP_LINKING_REQUEST, build_launch_context
 from .dynreg import register_with_platform
+from .firstpage import render_in_place
 from .launch import ValidatedLaunch, decode_unverified, nonce_claim, validate_launch
 from .login import (
     STATE_TTL,
@@ -44,6 +45,8 @@ bp = Blueprint("lti", __name__, url_prefix="/lti")
 
 def _with_token(url: str, token: str) -> str:
     parts = urlsplit(url)
+    if PARAM in parse_qs(parts.query):
+        return url  # the target carries the session already (lti_url_for)
     query = f"{parts.query}&" if parts.query else ""
     return urlunsplit(parts._replace(query=query + urlencode({PARAM: token})))
 
@@ -206,7 +209,7 @@ def launch_finish() -> Any:
 def _complete(
     valid: ValidatedLaunch, state: str, lookup: recordcache.Lookup | None = None
 ) -> Response:
-    """Record the launch, start the tool's own session and send the browser on (303)."""
+    """Record the launch, start the tool's own session and answer with the first page."""
     if valid.deployment_status != "active":
         db.session.commit()  # keep the newly seen deployment for the administrator
         if valid.deployment_status == "pending":
@@ -257,7 +260,10 @@ def _complete(
         target = url_for("lti.deeplink")
     else:
         target = resolve_launch_target(ctx)
-    response = redirect(_with_token(target, token), 303)
+    location = _with_token(target, token)
+    # The first page itself, in this answer (a reload asks for `location` by GET); a redirect
+    # to it when it is not a page of this app.
+    response = render_in_place(location) or redirect(location, 303)
     set_session_cookie(response, token)  # type: ignore[arg-type]
     if settings().is_https:
         response.delete_cookie(

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from plugin.devlms.testing import browser_session
+from tests.plugin.lti.helpers import landed_on
 
 FAST_DELIVERY = {
     "GRADEBOOK_BACKOFF_BASE_SECONDS": 0,
@@ -79,8 +80,7 @@ class Course:
 
         browser, form = self.lms.launch(placement.id, user, browser_session())
         answer = form.submit(browser)
-        assert answer.status_code == 303, answer.text[:800]
-        location = answer.headers["Location"]
+        location = landed_on(answer, status=None)  # the course may come later
         with self.tool.app_context():
             learner = db.session.execute(
                 db.select(Learner).where(Learner.sub == f"user-{user}")

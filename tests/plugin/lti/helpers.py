@@ -33,6 +33,17 @@ def launch(
     return client.post("/lti/launch", data={"id_token": token, "state": auth.state})
 
 
+def landed_on(response: Any, status: int | None = 200) -> str:
+    """The address (with the session token) of the page a launch answered with: a launch
+    answers with its first page (200, unless `status` says otherwise or is None for any page,
+    e.g. a course not published yet) and names the page's own address in Content-Location."""
+    if status is not None:
+        text = response.get_data(as_text=True) if hasattr(response, "get_data") else response.text
+        assert response.status_code == status, text[:800]
+    assert "Location" not in response.headers
+    return str(response.headers["Content-Location"])
+
+
 def assert_refused(response: Any, code: str, status: int | None = None) -> None:
     """A refusal: 4xx, the stable code on the page, and no session handed out."""
     assert 400 <= response.status_code < 500, response.status_code

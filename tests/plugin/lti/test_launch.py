@@ -19,6 +19,7 @@ from tests.plugin.lti.helpers import (
     TARGET,
     assert_refused,
     count,
+    landed_on,
     launch,
 )
 from tests.plugin.lti.platform import rsa_key
@@ -247,8 +248,7 @@ def test_known_good_payload_is_accepted(
     response = client.post(
         "/lti/launch", data={"id_token": platform.sign(claims, **options), "state": auth.state}
     )
-    assert response.status_code == 303, response.get_data(as_text=True)[:800]
-    location = response.headers["Location"]
+    location = landed_on(response)
     assert location.startswith("/lti/home?") and f"{PARAM}=" in location
     page = client.get(location)
     assert page.status_code == 200
@@ -273,8 +273,8 @@ def test_launch_records_learner_context_and_link(app: Any, client: Any, platform
     from plugin.extensions import db
 
     response = launch(client, platform)
-    assert response.status_code == 303
-    ctx = _launch_of(app, response.headers["Location"])
+    assert response.status_code == 200
+    ctx = _launch_of(app, response.headers["Content-Location"])
     assert (ctx.sub, ctx.issuer, ctx.client_id, ctx.deployment_id) == (
         "user-1",
         platform.issuer,
@@ -287,7 +287,7 @@ def test_launch_records_learner_context_and_link(app: Any, client: Any, platform
     assert ctx.nrps_url == platform.issuer + "/memberships"
     assert ctx.presentation.document_target == "iframe" and ctx.presentation.locale == "en"
     # A second launch of the same person updates, never duplicates.
-    assert launch(client, platform, target=TARGET).status_code == 303
+    assert launch(client, platform, target=TARGET).status_code == 200
     assert (count(app, Learner), count(app, Context), count(app, ResourceLink)) == (1, 1, 1)
     with app.app_context():
         link = db.session.execute(db.select(ResourceLink)).scalar_one()
@@ -300,7 +300,7 @@ def test_launch_records_learner_context_and_link(app: Any, client: Any, platform
 def test_state_is_single_use(app: Any, client: Any, platform: Any) -> None:
     auth = platform.login(client, TARGET)
     form = {"id_token": platform.sign(platform.claims(auth, TARGET)), "state": auth.state}
-    assert client.post("/lti/launch", data=form).status_code == 303
+    assert client.post("/lti/launch", data=form).status_code == 200
     assert_refused(client.post("/lti/launch", data=form), "LTI_STATE_UNKNOWN")
 
 
@@ -310,7 +310,7 @@ def test_replayed_id_token_is_refused_even_with_a_fresh_login(
     auth = platform.login(client, TARGET)
     token = platform.sign(platform.claims(auth, TARGET))
     assert (
-        client.post("/lti/launch", data={"id_token": token, "state": auth.state}).status_code == 303
+        client.post("/lti/launch", data={"id_token": token, "state": auth.state}).status_code == 200
     )
     fresh = platform.login(client, TARGET)
     replay = client.post("/lti/launch", data={"id_token": token, "state": fresh.state})
@@ -342,7 +342,7 @@ def test_unknown_deployment_waits_for_approval(app: Any, client: Any, platform: 
         client.post(
             "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
         ).status_code
-        == 303
+        == 200
     )
 
 
@@ -373,7 +373,7 @@ def test_approved_deployment_launches(app: Any, client: Any, platform: Any) -> N
         client.post(
             "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
         ).status_code
-        == 303
+        == 200
     )
     with app.app_context():
         deployment = db.session.get(Deployment, dep_pk)
@@ -401,17 +401,17 @@ def test_auto_approve_accepts_new_deployments(app_config: dict[str, Any], reques
         client.post(
             "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
         ).status_code
-        == 303
+        == 200
     )
 
 
 def test_jwks_is_refetched_once_on_an_unknown_kid(app: Any, client: Any, platform: Any) -> None:
-    assert launch(client, platform).status_code == 303
+    assert launch(client, platform).status_code == 200
     assert platform.jwks_fetches == 1
-    assert launch(client, platform).status_code == 303
+    assert launch(client, platform).status_code == 200
     assert platform.jwks_fetches == 1  # cached
     platform.rotate("platform-key-2", "platform-2")
-    assert launch(client, platform).status_code == 303
+    assert launch(client, platform).status_code == 200
     assert platform.jwks_fetches == 2  # one refetch found the new key
     assert_refused(launch(client, platform, kid="never-published"), "LTI_BAD_KID")
     assert platform.jwks_fetches == 2  # no refetch storm within the cooldown
@@ -441,8 +441,8 @@ def test_login_and_launch_on_two_app_instances(app_config: dict[str, Any], reque
         response = second.test_client().post(
             "/lti/launch", data={"id_token": token, "state": auth.state}
         )
-        assert response.status_code == 303
-        assert first.test_client().get(response.headers["Location"]).status_code == 200
+        assert response.status_code == 200
+        assert first.test_client().get(response.headers["Content-Location"]).status_code == 200
     finally:
         from plugin.extensions import db
 

@@ -19,7 +19,7 @@ from tests.plugin.lti.helpers import CLAIM, MEMBERSHIP, TARGET, launch
 
 
 def _token(response: Any) -> str:
-    return response.headers["Location"].split("mc_session=")[1]
+    return response.headers["Content-Location"].split("mc_session=")[1]
 
 
 def test_token_in_query_form_or_bearer_header(app: Any, client: Any, platform: Any) -> None:
@@ -108,14 +108,14 @@ def test_launch_target_from_custom_or_query(app: Any, client: Any, platform: Any
     response = client.post(
         "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
     )
-    assert response.headers["Location"].startswith("/lti/home?module=7&mc_session=")
+    assert response.headers["Content-Location"].startswith("/lti/home?module=7&mc_session=")
     target = TARGET + "?target=module-test"
     auth = platform.login(client, target)
     claims = platform.claims(auth, target, **{CLAIM + "custom": {"m": "8"}})
     response = client.post(
         "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
     )
-    assert response.headers["Location"].startswith("/lti/home?module=8&mc_session=")
+    assert response.headers["Content-Location"].startswith("/lti/home?module=8&mc_session=")
     # An unknown target falls back to the landing page.
     target = TARGET + "?target=nothing-here"
     auth = platform.login(client, target)
@@ -123,7 +123,7 @@ def test_launch_target_from_custom_or_query(app: Any, client: Any, platform: Any
         "/lti/launch",
         data={"id_token": platform.sign(platform.claims(auth, target)), "state": auth.state},
     )
-    assert response.headers["Location"].startswith("/lti/home?mc_session=")
+    assert response.headers["Content-Location"].startswith("/lti/home?mc_session=")
 
 
 def test_csp_lets_only_active_platforms_frame_the_tool(

@@ -99,7 +99,7 @@ def test_erasure_removes_personal_data_and_keeps_credentials(
 
 
 def test_the_learner_downloads_their_own_data(client: Any, launched: LaunchedLearner) -> None:
-    location = launched.launch_response.headers.get("Location", "")
+    location = launched.launch_response.headers.get("Content-Location", "")
     token = (
         location.split("mc_session=", 1)[1].split("&", 1)[0] if "mc_session=" in location else None
     )
