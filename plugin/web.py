@@ -20,9 +20,6 @@ log = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 #: The policy for answers no feature gave one (JSON, text, files): nothing may run or frame them.
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-#: Set on `g` while a page is made inside another request (a launch answering with its first
-#: page): base.html writes this address into the page; the access log skips the inner request.
-INNER_PAGE_URL = "inner_page_url"
 
 
 def get_store() -> Store:

@@ -17,8 +17,6 @@ from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
 
-from ..web import INNER_PAGE_URL
-
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 #: The record attribute that carries an access line's fields (method, path, status, ...).
 ACCESS_FIELDS = "access_fields"
@@ -204,8 +202,8 @@ def init_app(app: Flask, log_format: str, level: str) -> None:
     def _access(response: Response) -> Response:
         # One line per request, made directly (no caller lookup, no generic extras walk): the
         # access line is the one log written on every request.
-        if not access_log.isEnabledFor(logging.INFO) or INNER_PAGE_URL in g:
-            return response  # a page made inside another request: that request logs
+        if not access_log.isEnabledFor(logging.INFO):
+            return response
         started = g.get("ops_started")
         took = round((time.perf_counter() - started) * 1000, 1) if started else None
         method, path, status = request.method, request.path, response.status_code

@@ -6,7 +6,10 @@ import json
 import re
 from typing import Any
 
+from flask import Blueprint, g, request
+
 from plugin.lti.registry import register_launch_target
+from plugin.lti.session import require_launch
 from tests.plugin.lti.helpers import CLAIM, TARGET, launch
 
 
@@ -81,3 +84,37 @@ def test_a_target_outside_the_tool_is_redirected_to(client: Any, platform: Any) 
     )
     assert response.status_code == 303
     assert response.headers["Location"].startswith("https://elsewhere.example/start?mc_session=")
+
+
+def test_the_page_runs_its_blueprint_hooks_and_the_app_hooks_once(app: Any, platform: Any) -> None:
+    bp = Blueprint("hooked_test", __name__)
+
+    @bp.before_request
+    def _before() -> None:
+        g.hooked_before = request.method
+
+    @bp.after_request
+    def _after(response: Any) -> Any:
+        response.headers["X-Hooked"] = "ran"
+        return response
+
+    @bp.get("/t/hooked")
+    @require_launch()
+    def hooked() -> str:
+        return f"<p>{g.hooked_before} {request.path} {request.args.get('x')}</p>"
+
+    app.register_blueprint(bp)
+    register_launch_target("hooked-test", lambda ctx: "/t/hooked?x=1")
+    client = app.test_client()
+    auth = platform.login(client, TARGET)
+    claims = platform.claims(auth, TARGET, **{CLAIM + "custom": {"target": "hooked-test"}})
+    response = client.post(
+        "/lti/launch", data={"id_token": platform.sign(claims), "state": auth.state}
+    )
+    assert response.status_code == 200
+    # The page is what a GET of its address gets, with its blueprint's own hooks ...
+    assert response.get_data(as_text=True) == "<p>GET /t/hooked 1</p>"
+    assert response.headers["X-Hooked"] == "ran"
+    # ... and the app-wide ones once, for the launch request.
+    assert len(response.headers.getlist("X-Request-ID")) == 1
+    assert len(response.headers.getlist("Content-Security-Policy")) == 1
