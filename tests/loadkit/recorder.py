@@ -135,4 +135,9 @@ def format_table(figures: list[StepFigures], target_ms: float | None = None) -> 
             f"{f.step:<10}{f.count:>7}{f.errors:>8}{f.p50_ms:>9.1f}{f.p95_ms:>9.1f}"
             f"{f.p99_ms:>9.1f}{f.max_ms:>9.1f}{mark}"
         )
+    if any(f.step == "launch" for f in figures):
+        lines.append(
+            "(launch: the tool answers with the module page, a first visit's enrolment and "
+            "attempt included; module: a page opened later)"
+        )
     return "\n".join(lines)
