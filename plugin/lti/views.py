@@ -6,7 +6,7 @@ import json
 import secrets
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
@@ -45,8 +45,6 @@ bp = Blueprint("lti", __name__, url_prefix="/lti")
 
 def _with_token(url: str, token: str) -> str:
     parts = urlsplit(url)
-    if PARAM in parse_qs(parts.query):
-        return url  # the target carries the session already (lti_url_for)
     query = f"{parts.query}&" if parts.query else ""
     return urlunsplit(parts._replace(query=query + urlencode({PARAM: token})))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, url_for
 
 from . import models  # noqa: F401  (tables join the metadata)
 
@@ -26,7 +26,6 @@ def init_app(app: Flask) -> None:
     listener that checks pathways when a course credential is issued, and the tables a
     learner's erasure keeps (KEPT_ON_ERASURE)."""
     from ..lti.registry import register_launch_target
-    from ..lti.session import lti_url_for
     from ..ops.privacy import keep_on_erasure
     from ..signals import launch_completed
     from .export_views import bp as exports_bp
@@ -36,7 +35,7 @@ def init_app(app: Flask) -> None:
         keep_on_erasure(table)
 
     app.register_blueprint(exports_bp)
-    register_launch_target("registrar", lambda ctx: lti_url_for("registrar.index"))
+    register_launch_target("registrar", lambda ctx: url_for("registrar.index"))
     launch_completed.connect(_on_launch)  # once per process: connecting again is a no-op
     connect()
 
