@@ -19,6 +19,8 @@ from urllib.parse import urlencode
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.url_safe import URLSafeSerializerMixin
 
 from ..config import Settings
 from ..errors import LaunchError
@@ -53,12 +55,19 @@ class StateRecord:
     storage_target: str | None
 
 
+class _StateSerializer(URLSafeTimedSerializer):
+    """itsdangerous's URL-safe timed serializer without its zlib attempt on every dump: a state
+    is mostly a random nonce, which does not compress, and setting up zlib cost more CPU than
+    the rest of the login. Loading still accepts both forms."""
+
+    def dump_payload(self, obj: object) -> bytes:
+        return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))
+
+
 def _state_serializer() -> URLSafeTimedSerializer:
     serializer = current_app.extensions.get("microcred.lti.state_serializer")
     if serializer is None:
-        serializer = URLSafeTimedSerializer(
-            current_app.config["SECRET_KEY"], salt="microcred.lti.state"
-        )
+        serializer = _StateSerializer(current_app.config["SECRET_KEY"], salt="microcred.lti.state")
         current_app.extensions["microcred.lti.state_serializer"] = serializer
     return serializer  # type: ignore[no-any-return]
 

@@ -9,6 +9,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
+
 from tests.plugin.lti.helpers import TARGET, assert_refused
 
 
@@ -144,3 +146,25 @@ def _login(browser: Any, platform: Any, target: str) -> tuple[str, dict[str, str
     )
     location = response.headers["Location"]
     return location, dict(parse_qsl(urlsplit(location).query))
+
+
+def test_state_opens_whether_or_not_it_was_compressed(app: Any) -> None:
+    """Logins started before an upgrade finish after it: states sealed by itsdangerous's default
+    (zlib-compressed when shorter) still open, and a long one sealed now opens too."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from plugin.errors import LaunchError
+    from plugin.lti.login import StateRecord, open_state, seal_state
+
+    record = StateRecord(7, "n" * 43, "https://lms.example", "x" * 300)
+    with app.app_context():
+        old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="microcred.lti.state")
+        compressed = old.dumps([7, "n" * 43, "https://lms.example", "x" * 300])
+        assert compressed.startswith(".")  # the old form really is compressed
+        assert open_state(compressed) == record
+        sealed = seal_state(record)
+        assert not sealed.startswith(".") and open_state(sealed) == record
+        forged = sealed[:-3] + ("abc" if not sealed.endswith("abc") else "xyz")
+        with pytest.raises(LaunchError) as refused:
+            open_state(forged)
+        assert refused.value.code == "LTI_STATE_UNKNOWN"
