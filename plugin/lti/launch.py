@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import requests
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -120,14 +119,16 @@ def nonce_claim(jwt: dict[str, Any] | None, state: str, leeway: int) -> NonceCla
     return NonceClaim(f"lti:nonce:{digest}", state, max(ttl, 1))
 
 
-_http = requests.Session()
-
-
 class _NotUsed:
-    """pylti1p3 wants session and cookie services; ours live in the shared store instead."""
+    """pylti1p3 wants session and cookie services and an HTTP session; state lives in the shared
+    store, and every outbound call goes through the outbound guard (platform_keys, gradebook),
+    so any use of these by pylti1p3 is a bug that fails loudly instead of calling out unguarded."""
 
     def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"pylti1p3 {name} is not used: state lives in the shared store")
+        raise AssertionError(f"pylti1p3 {name} is not used: the tool has its own")
+
+
+_NOT_USED = _NotUsed()
 
 
 @dataclass(frozen=True)
@@ -177,9 +178,9 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         super().__init__(
             form,
             DbToolConf(db.session),  # type: ignore[arg-type]
-            session_service=_NotUsed(),
-            cookie_service=_NotUsed(),  # type: ignore[arg-type]
-            requests_session=_http,
+            session_service=_NOT_USED,
+            cookie_service=_NOT_USED,  # type: ignore[arg-type]
+            requests_session=_NOT_USED,  # type: ignore[arg-type]
         )
         self.set_auto_validation(enable=False)
         self._form = form

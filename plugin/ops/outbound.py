@@ -6,6 +6,9 @@ dynamic registration and did:web.
 and checks every destination before connecting: never a link-local or metadata address, never
 from a public address to a private one, and no private or loopback address at all unless
 OUTBOUND_ALLOW_PRIVATE is on (the default outside production, where the dev LMS is on loopback).
+Each hop's host is resolved once, and the connection goes to the addresses that were checked
+(TLS still names and verifies the host): a DNS that answers differently the second time (DNS
+rebinding) cannot move the call to an address the check would have refused.
 
     from plugin.ops.outbound import outbound_session, fetch_json
     response = outbound_session().get(url)          # inside an app context
@@ -22,6 +25,11 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from flask import current_app, has_app_context
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.poolmanager import PoolManager
 
 from ..errors import MicrocredError
 
@@ -69,6 +77,12 @@ def resolve(url: str) -> list[_IP]:
 
 def check_destination(url: str, *, allow_private: bool, from_public: bool = False) -> bool:
     """Refuse (OutboundError) a destination the guard forbids; True when it is a public one."""
+    return vet(url, allow_private=allow_private, from_public=from_public)[1]
+
+
+def vet(url: str, *, allow_private: bool, from_public: bool = False) -> tuple[list[_IP], bool]:
+    """The addresses `url`'s host resolves to, all allowed, and whether they are public;
+    OutboundError when the guard forbids any of them."""
     host = urlsplit(url).hostname or url
     addresses = resolve(url)
     if any(_never(ip) for ip in addresses):
@@ -83,7 +97,97 @@ def check_destination(url: str, *, allow_private: bool, from_public: bool = Fals
             f"{host} is a private or loopback address; calls there are refused "
             "(set OUTBOUND_ALLOW_PRIVATE=true only for development)"
         )
-    return not private
+    return addresses, not private
+
+
+#: Vetted addresses by (host, port): what a hop's check approved, where its connection goes.
+Pins = dict[tuple[str, int], list[str]]
+
+
+def _pin_key(host: str, port: int) -> tuple[str, int]:
+    return host.strip("[]").rstrip(".").lower(), port
+
+
+class _PinnedConnectionMixin:
+    """Connects to the addresses pinned for its host instead of resolving the name again."""
+
+    pins: Pins
+    _dns_host: str
+    port: int
+
+    def _new_conn(self) -> Any:
+        host = self._dns_host
+        addresses = self.pins.get(_pin_key(host, self.port))
+        if not addresses:  # fail closed: nothing reaches the network unchecked
+            raise NewConnectionError(
+                self,  # type: ignore[arg-type]
+                f"{host} was not checked by the outbound guard",
+            )
+        last: Exception | None = None
+        for address in addresses:
+            self._dns_host = address
+            try:
+                return super()._new_conn()  # type: ignore[misc]
+            except (NewConnectionError, ConnectTimeoutError) as exc:
+                last = exc  # the next address, as a resolving connection would try
+            finally:
+                self._dns_host = host  # TLS names and verifies the host, not the address
+        raise last  # type: ignore[misc]
+
+
+class _PinnedHTTPConnection(_PinnedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _PinnedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PinnedHTTPConnection
+    pins: Pins
+
+    def _new_conn(self) -> Any:
+        conn = super()._new_conn()
+        conn.pins = self.pins  # type: ignore[attr-defined]
+        return conn
+
+
+class _PinnedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PinnedHTTPSConnection
+    pins: Pins
+
+    def _new_conn(self) -> Any:
+        conn = super()._new_conn()
+        conn.pins = self.pins  # type: ignore[attr-defined]
+        return conn
+
+
+class _PinnedPoolManager(PoolManager):
+    def __init__(self, pins: Pins, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pins = pins
+        self.pool_classes_by_scheme = {"http": _PinnedHTTPPool, "https": _PinnedHTTPSPool}
+
+    def _new_pool(self, scheme: str, host: str, port: int, request_context: Any = None) -> Any:
+        pool = super()._new_pool(scheme, host, port, request_context)
+        pool.pins = self.pins  # type: ignore[attr-defined]
+        return pool
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """requests' adapter whose connections go to the guard's pinned addresses."""
+
+    def __init__(self, pins: Pins) -> None:
+        self._pins = pins  # before HTTPAdapter.__init__, which builds the pool manager
+        super().__init__()
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        self.poolmanager = _PinnedPoolManager(
+            self._pins, num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
+        )
 
 
 class GuardedSession(requests.Session):
@@ -103,6 +207,10 @@ class GuardedSession(requests.Session):
         self.allow_private = allow_private
         self.max_redirects = max_redirects
         self.trust_env = False  # never route tokens through an ambient proxy setting
+        self._pins: Pins = {}
+        adapter = _PinnedAdapter(self._pins)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
 
     def request(
         self,
@@ -119,10 +227,11 @@ class GuardedSession(requests.Session):
         from_public = False
         deadline = time.monotonic() + _total(kwargs["timeout"]) * 2
         for _ in range(self.max_redirects + 1):
-            public = check_destination(
-                url, allow_private=self.allow_private, from_public=from_public
-            )
+            addresses, public = vet(url, allow_private=self.allow_private, from_public=from_public)
             from_public = from_public or public
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            self._pins[_pin_key(parts.hostname or "", port)] = [str(ip) for ip in addresses]
             response = super().request(
                 method, url, *args, allow_redirects=False, stream=True, **kwargs
             )

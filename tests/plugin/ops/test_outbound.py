@@ -4,6 +4,7 @@ link-local or private addresses, and the development switch for loopback platfor
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from werkzeug.wrappers import Request, Response
 
 from plugin.ops.outbound import GuardedSession, OutboundError, fetch_json, outbound_session
-from tests.servers import LiveServer, start_server
+from tests.servers import LiveServer, live_server, start_server
 
 
 @Request.application  # type: ignore[arg-type]
@@ -99,3 +100,64 @@ def test_the_app_session_follows_the_settings(make_app: Any, remote: LiveServer)
         assert (session.allow_private, session.max_bytes, session.timeout) == (False, 65536, 2.0)
         with pytest.raises(OutboundError, match="OUTBOUND_ALLOW_PRIVATE"):
             fetch_json(f"{remote.url}/jwks", what="keys")
+
+
+class _Resolver:
+    """A DNS that answers `first` for `name` once, then `later` (a rebinding attacker's DNS);
+    every other name resolves as usual. Counts the lookups of `name`."""
+
+    def __init__(self, name: str, first: str, later: str) -> None:
+        self.name, self.answers, self.lookups = name, [first], 0
+        self.later = later
+        self.real = socket.getaddrinfo
+
+    def __call__(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != self.name:
+            return self.real(host, port, *args, **kwargs)
+        self.lookups += 1
+        address = self.answers.pop() if self.answers else self.later
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+
+@Request.application  # type: ignore[arg-type]
+def _rebound(request: Request) -> Response:
+    return Response(json.dumps({"keys": [{"kid": "from-the-rebound-address"}]}))
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(
+    remote: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard resolves a host once per hop and connects to that answer: a DNS that changes
+    its answer between the check and the connection (rebinding) does not move the call."""
+    port = int(remote.url.rsplit(":", 1)[1])
+    with live_server(_rebound, host="127.0.0.2", port=port):
+        resolver = _Resolver("platform.test", "127.0.0.1", "127.0.0.2")
+        monkeypatch.setattr(socket, "getaddrinfo", resolver)
+        keys = fetch_json(f"http://platform.test:{port}/jwks", what="keys", session=_session())
+    assert keys == {"keys": [{"kid": "k1"}]}  # 127.0.0.1, the address that was checked
+    assert resolver.lookups == 1
+
+
+def test_a_host_rebound_to_a_private_address_after_the_check_is_not_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The attack itself: a public answer passes the check, the next answer is loopback. The
+    call goes to the public address (unreachable here) and never to the local server."""
+    seen: list[str] = []
+
+    @Request.application  # type: ignore[arg-type]
+    def local(request: Request) -> Response:
+        seen.append(request.path)
+        return Response("{}", mimetype="application/json")
+
+    with live_server(local) as inside:
+        port = int(inside.url.rsplit(":", 1)[1])
+        resolver = _Resolver("rebind.test", "100.64.0.1", "127.0.0.1")  # shared space: public
+        monkeypatch.setattr(socket, "getaddrinfo", resolver)
+        with pytest.raises(OutboundError, match=r"could not be reached|did not answer in time"):
+            fetch_json(
+                f"http://rebind.test:{port}/secret",
+                what="the platform's key set",
+                session=_session(allow_private=False, timeout=1.0),
+            )
+    assert seen == []
