@@ -124,7 +124,13 @@ def assets_base(content_hash: str) -> str:
 def resolve_version(course_id: str, pinned: CourseVersion | None = None) -> CourseVersion | None:
     """The version a learner should see: the newest with the major of `pinned` (never older
     than it), or the newest of all when nothing is pinned. None when the course is unknown."""
-    versions = list_versions(course_id)
+    return choose_version(list_versions(course_id), pinned)
+
+
+def choose_version(
+    versions: list[CourseVersion], pinned: CourseVersion | None = None
+) -> CourseVersion | None:
+    """`resolve_version` over a course's versions already listed (newest first)."""
     if pinned is None:
         return versions[0] if versions else None
     same_major = [v for v in versions if v.major == pinned.major and v.semver >= pinned.semver]

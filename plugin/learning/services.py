@@ -10,7 +10,7 @@ then calls `announce(outcome)`, which sends `attempt_graded` and (once per enrol
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from authoring.grading import attempt_credit
 from .. import signals
 from ..catalog.models import CourseVersion
 from ..catalog.packages import CourseContent, get_content
-from ..catalog.services import resolve_version
+from ..catalog.services import choose_version, list_versions
 from ..db import utcnow
 from ..errors import ConflictError, NotFoundError
 from ..extensions import db
@@ -75,13 +75,14 @@ def enroll(ctx: LaunchContext, course_id: str) -> tuple[Enrollment, CourseVersio
     A first visit pins the newest version; later visits move forward to the newest version of
     the same major (compatible), never to another major. NotFoundError for unknown courses.
     """
+    versions = list_versions(course_id)  # the pinned one among them: no query of its own below
     enrollment = get_enrollment(ctx.learner_id, course_id)
     if enrollment is None:
-        newest = resolve_version(course_id)
+        newest = choose_version(versions)
         if newest is None:
             raise NotFoundError(f"There is no published course {course_id!r}.")
-        db.session.execute(
-            _insert(Enrollment.__table__)
+        enrollment = db.session.execute(
+            _insert(Enrollment)
             .values(
                 learner_id=ctx.learner_id,
                 course_id=course_id,
@@ -90,11 +91,11 @@ def enroll(ctx: LaunchContext, course_id: str) -> tuple[Enrollment, CourseVersio
                 started_at=utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["learner_id", "course_id"])
-        )
-        enrollment = get_enrollment(ctx.learner_id, course_id)
+            .returning(Enrollment)
+        ).scalar_one_or_none() or get_enrollment(ctx.learner_id, course_id)  # or a twin's
         assert enrollment is not None
     pinned = db.session.get(CourseVersion, enrollment.course_version_id)
-    current = resolve_version(course_id, pinned)
+    current = choose_version(versions, pinned)
     if current is not None and pinned is not None and current.id != pinned.id:
         log.info(
             "enrollment %s moves from %s to %s", enrollment.id, pinned.version, current.version
@@ -140,11 +141,16 @@ def last_visited_module(enrollment: Enrollment) -> str | None:
 # --- attempts --------------------------------------------------------------------------------
 
 
-def list_attempts(enrollment: Enrollment, quiz_id: str | None = None) -> list[Attempt]:
-    """The enrollment's attempts (of one quiz when given), by quiz and number."""
+def list_attempts(
+    enrollment: Enrollment, quiz_id: str | None = None, *, quiz_ids: Sequence[str] | None = None
+) -> list[Attempt]:
+    """The enrollment's attempts (of one quiz, or of `quiz_ids`, when given), by quiz and
+    number."""
     query = db.select(Attempt).where(Attempt.enrollment_id == enrollment.id)
     if quiz_id is not None:
         query = query.where(Attempt.quiz_id == quiz_id)
+    if quiz_ids is not None:
+        query = query.where(Attempt.quiz_id.in_(quiz_ids))
     return list(db.session.execute(query.order_by(Attempt.quiz_id, Attempt.attempt_no)).scalars())
 
 
@@ -169,12 +175,15 @@ def start_attempt(
     content: CourseContent,
     version: CourseVersion,
     slot: Slot,
+    existing: list[Attempt] | None = None,
 ) -> Attempt:
-    """The open attempt of a quiz, or a new one (seeded draw and order recorded).
+    """The open attempt of a quiz, or a new one (seeded draw and order recorded); `existing`,
+    when given, is the quiz's attempts as just read in this transaction.
 
     NoAttemptsLeft when the limit is reached. Two simultaneous starts make one attempt.
     """
-    existing = list_attempts(enrollment, slot.id)
+    if existing is None:
+        existing = list_attempts(enrollment, slot.id)
     open_one = next((a for a in existing if a.is_open), None)
     if open_one is not None:
         return open_one
@@ -183,9 +192,8 @@ def start_attempt(
     attempt_no = max((a.attempt_no for a in existing), default=0) + 1
     seed = attempt_seed(ctx.issuer, ctx.sub, content, slot.id, attempt_no)
     question_ids, display = plan_attempt(content, slot, seed)
-    table = Attempt.__table__
-    db.session.execute(
-        _insert(table)
+    created = db.session.execute(
+        _insert(Attempt)
         .values(
             enrollment_id=enrollment.id,
             learner_id=ctx.learner_id,
@@ -204,8 +212,11 @@ def start_attempt(
             started_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["enrollment_id", "quiz_id", "attempt_no"])
-    )
-    return db.session.execute(
+        .returning(Attempt)
+    ).scalar_one_or_none()
+    if created is not None:
+        return created
+    return db.session.execute(  # a simultaneous start made it first
         db.select(Attempt).where(
             Attempt.enrollment_id == enrollment.id,
             Attempt.quiz_id == slot.id,

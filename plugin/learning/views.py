@@ -79,10 +79,15 @@ def _slot_views(
     """Each quiz of the module with its attempts; the first attempt opens on the first visit."""
     ctx = current_launch()
     views: dict[str, SlotView] = {}
-    for number, slot in enumerate(module_slots(content, module), start=1):
-        attempts = services.list_attempts(enrollment, slot.id)
+    slots = module_slots(content, module)
+    by_quiz: dict[str, list[Attempt]] = {slot.id: [] for slot in slots}
+    if slots:  # one query for every quiz of the module
+        for attempt in services.list_attempts(enrollment, quiz_ids=list(by_quiz)):
+            by_quiz[attempt.quiz_id].append(attempt)
+    for number, slot in enumerate(slots, start=1):
+        attempts = by_quiz[slot.id]
         if not attempts:
-            attempts = [services.start_attempt(ctx, enrollment, content, version, slot)]
+            attempts = [services.start_attempt(ctx, enrollment, content, version, slot, [])]
         open_attempt = next((a for a in attempts if a.is_open), None)
         views[slot.id] = SlotView(
             slot, number, attempts, open_attempt, services.attempts_left(slot, attempts)
@@ -100,7 +105,6 @@ def module(course_id: str, module_id: str) -> Response:
         raise NotFoundError(f"This course has no module {module_id!r}.")
     services.record_visit(enrollment, module_id)
     slots = _slot_views(enrollment, content, module_data, version)
-    db.session.commit()
 
     def render_slot(quiz_id: str) -> Any:
         view = slots.get(quiz_id)
@@ -127,18 +131,20 @@ def module(course_id: str, module_id: str) -> Response:
     )
     modules = content.modules
     index = next(i for i, m in enumerate(modules) if m["id"] == module_id)
-    return _no_store(
-        render_template(
-            "learning/module.html",
-            title=f"{module_data['title']} · {version.title}",
-            version=version,
-            module=module_data,
-            body=body,
-            course_id=course_id,
-            previous=modules[index - 1] if index > 0 else None,
-            next=modules[index + 1] if index + 1 < len(modules) else None,
-        )
+    page = render_template(
+        "learning/module.html",
+        title=f"{module_data['title']} · {version.title}",
+        version=version,
+        module=module_data,
+        body=body,
+        course_id=course_id,
+        previous=modules[index - 1] if index > 0 else None,
+        next=modules[index + 1] if index + 1 < len(modules) else None,
     )
+    # The visit and any new attempt are kept before the page goes out; committing after the
+    # page is made spares reloading every attempt and the version the commit would expire.
+    db.session.commit()
+    return _no_store(page)
 
 
 def _own_attempt(attempt_id: int) -> tuple[Attempt, CourseContent]:

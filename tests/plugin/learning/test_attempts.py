@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from tests.plugin.catalog.helpers import COURSE_ID
+from tests.plugin.catalog.helpers import COURSE_ID, TOOL, launch, session_of
 from tests.plugin.learning.helpers import attempt_form, open_module, publish_tiny
 from tests.servers import live_server
 
@@ -199,3 +199,41 @@ def test_other_learners_attempts_are_not_found(
     response = client.post(action, data={"mc_session": other, "a.mean-calc": "x"})
     assert response.status_code == 404
     assert _attempts(app, "mean-calc")[0].status == "open"
+
+
+def test_simultaneous_first_visits_make_one_enrollment_and_one_attempt_per_quiz(
+    app: Any, client: Any, platform: Any, tmp_path: Path
+) -> None:
+    """Twenty tabs open a module the learner never saw, at once: every page shows the module,
+    and the learner has one enrollment and one open attempt of each quiz (the losing starts
+    take the winner's)."""
+    from plugin.extensions import db
+    from plugin.learning.models import Enrollment
+
+    publish_tiny(app, tmp_path)
+    landed = launch(client, platform, f"{TOOL}/lti/launch?target=home")  # no enrollment yet
+    token = session_of(landed)
+    with app.app_context():
+        assert db.session.execute(db.select(Enrollment)).scalars().all() == []
+    pages: list[tuple[int, str]] = []
+    barrier = threading.Barrier(20)
+    with live_server(app) as server:
+
+        def visit() -> None:
+            barrier.wait()
+            response = requests.get(
+                f"{server.url}/learn/{COURSE_ID}/01-mean?mc_session={token}", timeout=60
+            )
+            pages.append((response.status_code, response.text))
+
+        threads = [threading.Thread(target=visit) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert [status for status, _ in pages] == [200] * 20
+    assert all("What is the mean of 2, 4 and 6?" in text for _, text in pages)
+    with app.app_context():
+        assert len(db.session.execute(db.select(Enrollment)).scalars().all()) == 1
+    attempts = _attempts(app, "mean-calc")
+    assert [(a.attempt_no, a.status) for a in attempts] == [(1, "open")]
