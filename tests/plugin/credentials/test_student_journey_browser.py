@@ -14,11 +14,13 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
 from tests.browser import open_browser
 from tests.plugin.catalog.helpers import COURSE_ID, TOOL, launch_url
+from tests.plugin.credentials.factories import qr_codes_in
 from tests.plugin.learning.helpers import publish_tiny
 from tests.test_every_page_browser import _check
 
@@ -100,10 +102,12 @@ def test_a_student_completes_a_course_in_the_lms_and_verifies_her_credential(
         assert pdf_download.value.suggested_filename.endswith(".pdf")
         pdf = Path(pdf_download.value.path()).read_bytes()
         assert pdf.startswith(b"%PDF")
-        assert b"/Subtype /Image" in pdf  # the QR code to the verify page
+        verify_link = wallet.get_by_role("link", name=f"Verify {COURSE_NAME} (opens a new window)")
+        # The certificate's QR code, read as a phone would, opens the same verify page.
+        assert qr_codes_in(pdf) == [urljoin(wallet.url, verify_link.get_attribute("href") or "")]
 
         with context.expect_page() as opened:
-            wallet.get_by_role("link", name=f"Verify {COURSE_NAME} (opens a new window)").click()
+            verify_link.click()
         verify = opened.value
         verify.get_by_role("heading", name="Verified").wait_for()
         results = verify.locator("tr[data-check] td:nth-child(2)").all_inner_texts()
