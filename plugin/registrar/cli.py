@@ -33,7 +33,7 @@ def import_command(program: Path) -> None:
             click.echo(diag.format(), err=True)
         click.echo(f"{len(exc.diagnostics)} error(s); nothing imported", err=True)
         raise SystemExit(1) from exc
-    pathway, created = import_program(parsed)
+    pathway, created = import_program(parsed, by="cli")
     db.session.commit()
     verb = "created" if created else "updated"
     click.echo(

@@ -204,3 +204,21 @@ Index(
     postgresql_where=text("revoked_at IS NULL AND kind = 'course'"),
     sqlite_where=text("revoked_at IS NULL AND kind = 'course'"),
 )
+
+
+class PathwayChange(Base):
+    """One entry of a pathway's history: who changed its rules or credit, when, from what to
+    what. Rows are only ever inserted (triggers refuse the rest), like the decision log."""
+
+    __tablename__ = "pathway_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(
+        ForeignKey("pathways.id", ondelete="RESTRICT"), index=True
+    )
+    #: "edit" (the pathway page), "import" (a program file, page or CLI).
+    source: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(300))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: JSON list of [what, before, after], each a short text.
+    changes: Mapped[str] = mapped_column(Text)

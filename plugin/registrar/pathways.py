@@ -19,6 +19,7 @@ from authoring.model import Program
 from ..db import utcnow
 from ..errors import NotFoundError, ValidationError
 from ..extensions import db
+from . import history
 from .models import Pathway, PathwayMember
 
 log = logging.getLogger(__name__)
@@ -67,14 +68,16 @@ def load_program_file(path: str | Path) -> Program:
     return program
 
 
-def import_program(program: Program) -> tuple[Pathway, bool]:
-    """Create or update the pathway of `program` (by program id); True when it was new.
+def import_program(program: Program, *, by: str = "program file") -> tuple[Pathway, bool]:
+    """Create or update the pathway of `program` (by program id); True when it was new. The
+    pathway's history records what changed and `by` whom.
 
     Under "n of M", a file that leaves every member `required` (the default) means "any N", so
     its members are imported as electives; explicit `required: false` members stay electives.
     """
     pathway = db.session.scalar(sa.select(Pathway).where(Pathway.slug == program.id))
     created = pathway is None
+    before = history.snapshot(pathway) if pathway is not None else None
     if pathway is None:
         pathway = Pathway(slug=program.id)
         db.session.add(pathway)
@@ -131,6 +134,7 @@ def import_program(program: Program) -> tuple[Pathway, bool]:
             )
         )
     db.session.flush()
+    history.record(pathway, before, by=by, source="import")
     log.info("pathway %s %s from program file", program.id, "created" if created else "updated")
     return pathway, created
 
@@ -242,8 +246,10 @@ def parse_edit(pathway: Pathway, form: dict[str, str]) -> PathwayEdit:
     return edit
 
 
-def apply_edit(pathway: Pathway, edit: PathwayEdit) -> list[str]:
-    """Apply a checked edit; returns the names of the fields that changed."""
+def apply_edit(pathway: Pathway, edit: PathwayEdit, *, by: str) -> list[str]:
+    """Apply a checked edit; returns the names of the fields that changed. The pathway's
+    history records what changed and `by` whom."""
+    before = history.snapshot(pathway)
     changed: list[str] = []
     v = edit.values
     for name in (
@@ -290,6 +296,7 @@ def apply_edit(pathway: Pathway, edit: PathwayEdit) -> list[str]:
     if changed:
         pathway.updated_at = utcnow()
     db.session.flush()
+    history.record(pathway, before, by=by, source="edit")
     return changed
 
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..extensions import db
 from ..lti.session import lti_url_for
-from . import cases, charts, evidence, exports, issuing, pathways, queue
+from . import cases, charts, evidence, exports, history, issuing, pathways, queue
 from .access import current_registrar, require_registrar
 from .web import form_dict, notify, registrar_globals, registrar_headers
 
@@ -137,7 +137,9 @@ def pathway_import() -> Page:
         problems = ["Choose a program.yml file or paste its text."]
     else:
         try:
-            pathway, created = pathways.import_program(pathways.parse_program_text(text))
+            pathway, created = pathways.import_program(
+                pathways.parse_program_text(text), by=_actor()
+            )
         except pathways.ProgramFileError as exc:
             db.session.rollback()
             problems = [d.format() for d in exc.diagnostics]
@@ -164,7 +166,7 @@ def pathway_edit(pathway_id: int) -> Page:
         edit = pathways.parse_edit(pathway, form_dict())
         errors, values = edit.errors, form_dict()
         if not errors:
-            changed = pathways.apply_edit(pathway, edit)
+            changed = pathways.apply_edit(pathway, edit, by=_actor())
             db.session.commit()
             log.info("pathway %s edited by %s: %s", pathway.slug, _actor(), changed)
             notify("Saved." if changed else "Nothing changed.", "success")
@@ -176,6 +178,8 @@ def pathway_edit(pathway_id: int) -> Page:
         values=values,
         levels=pathways.LEVELS,
         grade_modes=pathways.GRADE_MODES,
+        history=history.history(pathway),
+        history_limit=history.PAGE_LIMIT,
     ), (422 if errors else 200)
 
 

@@ -47,6 +47,13 @@ def test_import_the_sample_program_then_compute_eligibility(
         microcred, ["pathway", "import", str(SAMPLES / "program-data-literacy" / "program.yml")]
     )
     assert "pathway data-literacy-foundations updated" in again.output
+    with app.app_context():
+        from plugin.registrar.history import history
+        from plugin.registrar.pathways import list_pathways
+
+        [entry] = history(list_pathways()[0])  # the same file again changes nothing
+        assert (entry.changed_by, entry.source) == ("cli", "import")
+        assert entry.changes == [("Pathway", "", "created, version 1.0.0")]
     listing = runner.invoke(microcred, ["pathway", "list"])
     assert "data-literacy-foundations\tall\tDATA 1010\t3 h" in listing.output
     with world_context(app) as world:

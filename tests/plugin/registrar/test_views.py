@@ -250,7 +250,77 @@ def test_members_can_be_added_and_removed(registrar_client: Any) -> None:
     form.pop(f"required_{ids[0]}")
     ok = registrar_client.post(edit_url, data={"csrf_token": csrf_from(page), **form})
     assert ok.status_code == 303
-    saved = registrar_client.get(edit_url).text
+    saved = registrar_client.get(edit_url).text.split('<h2 id="history">')[0]  # the form
     assert "data-ethics" in saved and "data-visualization" not in saved
     listing = registrar_client.get("/registrar/pathways").text
     assert "2 of 3" in listing and "DATA 5010" in listing
+
+
+def _history(page: str) -> str:
+    """The text of a pathway page's History section."""
+    return page.split('<h2 id="history">History</h2>', 1)[1]
+
+
+def test_every_change_to_a_pathway_is_in_its_history(registrar_client: Any, app: Any) -> None:
+    """Who changed the credit rules, when, from what to what: imports and edits alike, kept
+    append-only; a save that changes nothing adds nothing."""
+    edit_url = _import(registrar_client).headers["Location"]
+    page = registrar_client.get(edit_url).text
+    assert "Pathway: created, version 1.0.0" in _history(page)
+    assert "account:" in _history(page) and "program file" in _history(page)
+
+    form = {
+        "title": "Foundations of Data Literacy",
+        "rule": "all",
+        "credit_hours": "4",
+        "credit_level": "undergraduate-lower",
+        "grade_mode": "pass-fail",
+        "institution_course": "DATA 1010",
+        "recency_days": "365",
+    }
+    ids = [
+        line.split('name="min_result_')[1].split('"')[0]
+        for line in page.splitlines()
+        if 'name="min_result_' in line
+    ]
+    for member_id in ids:
+        form[f"min_result_{member_id}"] = "0.7"
+        form[f"required_{member_id}"] = "on"
+    form[f"min_result_{ids[0]}"] = "0.8"
+    form[f"remove_{ids[2]}"] = "on"
+    saved = registrar_client.post(edit_url, data={"csrf_token": csrf_from(page), **form})
+    assert saved.status_code == 303
+    page = registrar_client.get(edit_url).text
+    latest = _history(page).split("</tr>", 2)[1]  # newest first: the edit
+    assert "this page" in latest and "account:" in latest
+    assert "Credit hours: 3 to 4" in latest
+    assert "Member data-spreadsheets: minimum 0.7, required to minimum 0.8, required" in latest
+    assert "Member data-visualization: minimum 0.7, required to removed" in latest
+    assert "Title" not in latest  # unchanged fields are not listed
+
+    del form[f"remove_{ids[2]}"], form[f"min_result_{ids[2]}"], form[f"required_{ids[2]}"]
+    form[f"min_result_{ids[0]}"] = "0.8"
+    again = registrar_client.post(edit_url, data={"csrf_token": csrf_from(page), **form})
+    assert again.status_code == 303
+    assert _history(registrar_client.get(edit_url).text).count("<tr>") == 1 + 2  # nothing new
+
+    reimport = _import(registrar_client, PROGRAM.replace("credit_hours: 3", "credit_hours: 2"))
+    assert reimport.status_code == 303
+    latest = _history(registrar_client.get(edit_url).text).split("</tr>", 2)[1]
+    assert "program file" in latest and "Credit hours: 4 to 2" in latest
+    assert "Member data-visualization: minimum 0.7, required" in latest  # back again
+
+    from sqlalchemy import text
+
+    from plugin.extensions import db
+
+    with app.app_context():
+        for statement in (
+            "UPDATE pathway_changes SET changed_by = 'someone else'",
+            "DELETE FROM pathway_changes",
+        ):
+            with pytest.raises(Exception, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        count = db.session.execute(text("SELECT count(*) FROM pathway_changes")).scalar()
+        assert count == 3
