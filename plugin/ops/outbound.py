@@ -143,24 +143,23 @@ class _PinnedHTTPSConnection(_PinnedConnectionMixin, HTTPSConnection):
     pass
 
 
-class _PinnedHTTPPool(HTTPConnectionPool):
+class _PinsToConnectionsMixin:
+    """A pool that hands its manager's pins to every connection it opens."""
+
+    pins: Pins
+
+    def _new_conn(self) -> Any:
+        conn = super()._new_conn()  # type: ignore[misc]
+        conn.pins = self.pins
+        return conn
+
+
+class _PinnedHTTPPool(_PinsToConnectionsMixin, HTTPConnectionPool):
     ConnectionCls = _PinnedHTTPConnection
-    pins: Pins
-
-    def _new_conn(self) -> Any:
-        conn = super()._new_conn()
-        conn.pins = self.pins  # type: ignore[attr-defined]
-        return conn
 
 
-class _PinnedHTTPSPool(HTTPSConnectionPool):
+class _PinnedHTTPSPool(_PinsToConnectionsMixin, HTTPSConnectionPool):
     ConnectionCls = _PinnedHTTPSConnection
-    pins: Pins
-
-    def _new_conn(self) -> Any:
-        conn = super()._new_conn()
-        conn.pins = self.pins  # type: ignore[attr-defined]
-        return conn
 
 
 class _PinnedPoolManager(PoolManager):

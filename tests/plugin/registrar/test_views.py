@@ -219,26 +219,34 @@ def test_custom_template_mapping(registrar_client: Any) -> None:
         assert name in listing
 
 
-def test_members_can_be_added_and_removed(registrar_client: Any) -> None:
-    edit_url = _import(registrar_client).headers["Location"]
-    page = registrar_client.get(edit_url).text
-    form = {
-        "title": "Data Literacy",
-        "rule": "n-of",
-        "n_required": "3",
-        "credit_hours": "3",
-        "credit_level": "graduate",
-        "grade_mode": "letter",
-        "institution_course": "DATA 5010",
-    }
+def _member_form(page: str, **fields: str) -> tuple[dict[str, str], list[str]]:
+    """An edit form with `fields` and every member of `page` kept, required, minimum 0.7;
+    and the members' ids, in page order."""
     ids = [
         line.split('name="min_result_')[1].split('"')[0]
         for line in page.splitlines()
         if 'name="min_result_' in line
     ]
+    form = dict(fields)
     for member_id in ids:
         form[f"min_result_{member_id}"] = "0.7"
         form[f"required_{member_id}"] = "on"
+    return form, ids
+
+
+def test_members_can_be_added_and_removed(registrar_client: Any) -> None:
+    edit_url = _import(registrar_client).headers["Location"]
+    page = registrar_client.get(edit_url).text
+    form, ids = _member_form(
+        page,
+        title="Data Literacy",
+        rule="n-of",
+        n_required="3",
+        credit_hours="3",
+        credit_level="graduate",
+        grade_mode="letter",
+        institution_course="DATA 5010",
+    )
     form[f"remove_{ids[2]}"] = "on"
     bad = registrar_client.post(
         edit_url, data={"csrf_token": csrf_from(page), **form, "add_member": "Data Ethics!"}
@@ -269,23 +277,16 @@ def test_every_change_to_a_pathway_is_in_its_history(registrar_client: Any, app:
     assert "Pathway: created, version 1.0.0" in _history(page)
     assert "account:" in _history(page) and "program file" in _history(page)
 
-    form = {
-        "title": "Foundations of Data Literacy",
-        "rule": "all",
-        "credit_hours": "4",
-        "credit_level": "undergraduate-lower",
-        "grade_mode": "pass-fail",
-        "institution_course": "DATA 1010",
-        "recency_days": "365",
-    }
-    ids = [
-        line.split('name="min_result_')[1].split('"')[0]
-        for line in page.splitlines()
-        if 'name="min_result_' in line
-    ]
-    for member_id in ids:
-        form[f"min_result_{member_id}"] = "0.7"
-        form[f"required_{member_id}"] = "on"
+    form, ids = _member_form(
+        page,
+        title="Foundations of Data Literacy",
+        rule="all",
+        credit_hours="4",
+        credit_level="undergraduate-lower",
+        grade_mode="pass-fail",
+        institution_course="DATA 1010",
+        recency_days="365",
+    )
     form[f"min_result_{ids[0]}"] = "0.8"
     form[f"remove_{ids[2]}"] = "on"
     saved = registrar_client.post(edit_url, data={"csrf_token": csrf_from(page), **form})
