@@ -29,7 +29,7 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check authoring plugin tests
 	$(BIN)/ruff format --check authoring plugin tests
-	$(BIN)/mypy authoring
+	$(BIN)/mypy authoring plugin
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .microcred-cache

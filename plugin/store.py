@@ -132,7 +132,7 @@ class RedisStore:
     def _k(self, key: str) -> str:
         return self._prefix + key
 
-    def _call(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except self._errors as exc:
@@ -170,7 +170,7 @@ class RedisStore:
         batch = Batch()
         held = batch.claim(key, value, ttl)
         self.run(batch)
-        return held.value  # type: ignore[no-any-return]
+        return held.value
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         return bool(self._call(self._redis.set, self._k(key), value, ex=max(ttl, 1), nx=True))

@@ -24,7 +24,7 @@ DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form
 
 def get_store() -> Store:
     """The shared key-value store of this app."""
-    return current_app.extensions["microcred.store"]  # type: ignore[no-any-return]
+    return current_app.extensions["microcred.store"]
 
 
 def settings() -> Any:
@@ -72,7 +72,7 @@ class _CachedSessionInterface(SecureCookieSessionInterface):
         if cached is None:
             cached = super().get_signing_serializer(app)
             app.extensions["microcred.session_serializer"] = cached
-        return cached  # type: ignore[no-any-return]
+        return cached
 
 
 def init_app(app: Flask) -> None:

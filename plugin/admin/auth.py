@@ -56,7 +56,7 @@ def sign_out() -> None:
 def current_admin() -> AdminUser | None:
     """The signed-in, active account of this request, or None."""
     if "admin_user" in g:
-        return g.admin_user  # type: ignore[no-any-return]
+        return g.admin_user
     user: AdminUser | None = None
     uid, started = session.get(_UID), session.get(_AT)
     if isinstance(uid, int) and isinstance(started, int):

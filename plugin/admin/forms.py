@@ -24,7 +24,7 @@ try:  # wtforms >= 3.3 deprecates (value, label) tuples as choices
     from wtforms import SelectChoice as _Choice
 except ImportError:  # pragma: no cover - older wtforms
 
-    def _Choice(value: str, label: str) -> Any:  # type: ignore[no-redef]
+    def _Choice(value: str, label: str) -> Any:
         return (value, label)
 
 
@@ -118,8 +118,10 @@ class RegistrationForm(FlaskForm):
             return
         try:
             parsed = json.loads(field.data)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise FieldError(f"This is not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+        except ValueError as exc:  # e.g. a number with more digits than Python reads
+            raise FieldError(f"This is not valid JSON ({exc})") from exc
         if not isinstance(parsed, dict) or not (
             isinstance(parsed.get("keys"), list) or "kty" in parsed
         ):

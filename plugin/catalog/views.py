@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..access import public
 from ..errors import ValidationError
@@ -46,7 +47,7 @@ def _asset_type(path: str) -> str:
 
 @bp.get("/c/<hash_hex>/assets/<path:path>")
 @public("course assets addressed by content hash, shown in launched pages")
-def asset(hash_hex: str, path: str) -> Response:
+def asset(hash_hex: str, path: str) -> BaseResponse:
     """A course file by content hash: immutable, cached for a year, never able to run script."""
     if not _HEX64.match(hash_hex):
         abort(404)

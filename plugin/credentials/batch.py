@@ -44,7 +44,7 @@ class BatchResult:
     skipped: int
 
 
-def _sign_chunk(args: tuple[SigningKey, datetime, list[dict[str, Any]]]) -> list[str]:
+def _sign_chunk(args: tuple[SigningKey, datetime, list[Mapping[str, Any]]]) -> list[str]:
     key, created, documents = args
     return [json.dumps(proof.sign(doc, key, created=created)) for doc in documents]
 

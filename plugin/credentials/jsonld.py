@@ -102,7 +102,7 @@ def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[
     }
 
 
-class _NoCopyDocument(dict):  # type: ignore[type-arg]
+class _NoCopyDocument(dict):
     """The top of a document that pyld's ``expand`` would otherwise deep-copy.
 
     Expansion only reads its input (tests check that canonicalizing leaves documents untouched),
@@ -224,7 +224,7 @@ class _FastProcessor(pyld.JsonLdProcessor):
                         )
         return triples
 
-    def _process_context(  # type: ignore[override]
+    def _process_context(
         self,
         active_ctx: Any,
         local_ctx: Any,
@@ -268,7 +268,7 @@ class _FastProcessor(pyld.JsonLdProcessor):
                 _MEMO[key] = (result, refs, active_ctx)
         return result
 
-    def _expand_iri(  # type: ignore[override]
+    def _expand_iri(
         self,
         active_ctx: Any,
         value: Any,

@@ -35,7 +35,7 @@ def _external_resolver() -> KeyResolver:
     if found is None:
         found = KeyResolver(http_fetch)
         current_app.extensions["microcred.credentials.resolver"] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _external_lists() -> CachingFetcher:
@@ -43,7 +43,7 @@ def _external_lists() -> CachingFetcher:
     if found is None:
         found = CachingFetcher(http_fetch, ttl_seconds=60)
         current_app.extensions["microcred.credentials.lists"] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def resolve_key(verification_method: str) -> keys.VerificationKey:

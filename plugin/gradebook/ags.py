@@ -136,8 +136,8 @@ def match_line_item(items: Iterable[dict[str, Any]], target: LineItemTarget) -> 
         ):
             unbound.append(item)
     bound.sort(key=lambda i: i.get("tag") != target.tag)
-    chosen = (bound or unbound or [None])[0]
-    return chosen["id"] if chosen else None
+    chosen = bound or unbound
+    return chosen[0]["id"] if chosen else None
 
 
 def create_line_item(platform: Platform, target: LineItemTarget) -> str:

@@ -53,7 +53,8 @@ def _member(raw: dict[str, Any]) -> Member | None:
     user_id = raw.get("user_id")
     if not isinstance(user_id, str) or not user_id:
         return None
-    roles = raw.get("roles") if isinstance(raw.get("roles"), list) else []
+    raw_roles = raw.get("roles")
+    roles: list[Any] = raw_roles if isinstance(raw_roles, list) else []
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         parts = [raw.get("given_name"), raw.get("family_name")]

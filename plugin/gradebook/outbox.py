@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, Table, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from ..db import utcnow
@@ -27,8 +27,8 @@ from .settings import GradebookSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-OUTBOX = OutboxScore.__table__
-LATEST = LatestScore.__table__
+OUTBOX = cast(Table, OutboxScore.__table__)
+LATEST = cast(Table, LatestScore.__table__)
 _rng = random.SystemRandom()
 
 

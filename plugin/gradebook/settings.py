@@ -76,7 +76,7 @@ def load_gradebook_settings(config: dict[str, Any] | Any) -> GradebookSettings:
         if raw is None:
             raw = os.environ.get(name, default)
         try:
-            value = float(raw)
+            value = float(raw)  # type: ignore[arg-type]  # None and junk: TypeError, ValueError
         except (TypeError, ValueError):
             problems.append(f"{name}={raw!r} is not a number")
             continue
@@ -111,4 +111,4 @@ def gradebook_settings(app: Flask | None = None) -> GradebookSettings:
     if cached is None:
         cached = load_gradebook_settings(app.config)
         app.extensions["microcred.gradebook.settings"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached

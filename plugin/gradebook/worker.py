@@ -237,7 +237,7 @@ def start_worker_thread(app: Flask) -> threading.Thread:
     with _thread_lock:
         running = app.extensions.get("microcred.gradebook.thread")
         if running is not None and running[0].is_alive() and running[2] == os.getpid():
-            return running[0]  # type: ignore[no-any-return]
+            return running[0]
         stop = threading.Event()
         worker = Worker(app)
 

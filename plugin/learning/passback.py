@@ -46,7 +46,8 @@ def placement_of(custom: Mapping[str, Any], target_link_uri: str) -> Placement |
         value = custom.get(custom_key)
         if isinstance(value, str) and value:
             return value
-        return (query.get(query_key) or [None])[0] or None
+        values = query.get(query_key)
+        return values[0] or None if values else None
 
     course_id = pick("course_id", "course")
     if not course_id:
@@ -66,7 +67,7 @@ def gradebook_enqueue() -> Callable[..., None] | None:
         if exc.name not in ("plugin.gradebook", "plugin.gradebook.services"):
             raise
         return None
-    return enqueue_score  # type: ignore[no-any-return]
+    return enqueue_score
 
 
 def _links(ctx: LaunchContext) -> list[ResourceLink]:

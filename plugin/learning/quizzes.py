@@ -8,7 +8,7 @@ steps were shown in, and the points it is worth in this attempt.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -224,7 +224,7 @@ def feedback_html(question: Question, private: Mapping[str, Any]) -> dict[str, s
     for choice in question.choices:
         if choice.feedback_md and choice.id in option_feedback:
             html[choice.feedback_md] = option_feedback[choice.id]
-    answers = question.numeric if question.kind is Kind.NUMERIC else question.answers
+    answers: Sequence[Any] = question.numeric if question.kind is Kind.NUMERIC else question.answers
     for answer, rendered in zip(answers, private.get("answer_feedback_html") or [], strict=False):
         if answer.feedback_md and rendered:
             html[answer.feedback_md] = rendered

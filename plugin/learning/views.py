@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..catalog.models import CourseVersion
 from ..catalog.packages import CourseContent, get_content
@@ -49,7 +50,7 @@ def _no_store(page: str, status: int = 200) -> Response:
 
 @bp.get("/<course_id>/")
 @require_launch()
-def outline(course_id: str) -> Response:
+def outline(course_id: str) -> BaseResponse:
     """The course outline: modules with progress and score, and where to continue."""
     enrollment, version, content = _course(course_id)
     progress = course_progress(
@@ -97,7 +98,7 @@ def _slot_views(
 
 @bp.get("/<course_id>/<module_id>")
 @require_launch()
-def module(course_id: str, module_id: str) -> Response:
+def module(course_id: str, module_id: str) -> BaseResponse:
     """A module: the author's text with each quiz as a form (or its result)."""
     enrollment, version, content = _course(course_id)
     module_data = content.module(module_id)
@@ -180,7 +181,7 @@ def autosave(attempt_id: int) -> tuple[Response, int]:
 
 @bp.post("/attempts/<int:attempt_id>")
 @require_launch()
-def act(attempt_id: int) -> Response:
+def act(attempt_id: int) -> BaseResponse:
     """The quiz form without JavaScript: save, reveal a hint, or submit (graded once)."""
     ctx = current_launch()
     attempt, content = _own_attempt(attempt_id)
@@ -221,7 +222,7 @@ def act(attempt_id: int) -> Response:
 
 @bp.post("/<course_id>/<module_id>/quizzes/<quiz_id>/attempts")
 @require_launch()
-def start(course_id: str, module_id: str, quiz_id: str) -> Response:
+def start(course_id: str, module_id: str, quiz_id: str) -> BaseResponse:
     """Start the next attempt at a quiz (refused with a clear page when none are left)."""
     enrollment, version, content = _course(course_id)
     slot = services.slot_of(content, module_id, quiz_id)
@@ -233,7 +234,7 @@ def start(course_id: str, module_id: str, quiz_id: str) -> Response:
 
 @bp.get("/attempts/<int:attempt_id>/feedback")
 @require_launch()
-def feedback(attempt_id: int) -> Response:
+def feedback(attempt_id: int) -> BaseResponse:
     """A graded attempt: score, and per question the feedback and explanation as authored."""
     attempt, content = _own_attempt(attempt_id)
     if attempt.is_open:

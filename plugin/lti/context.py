@@ -195,9 +195,13 @@ def parse_presentation(claims: dict[str, Any]) -> Presentation:
     )
 
 
+def _claim_dict(claims: dict[str, Any], name: str) -> dict[str, Any]:
+    raw = claims.get(name)
+    return raw if isinstance(raw, dict) else {}
+
+
 def custom_params(claims: dict[str, Any]) -> dict[str, Any]:
-    raw = claims.get(CUSTOM)
-    return dict(raw) if isinstance(raw, dict) else {}
+    return dict(_claim_dict(claims, CUSTOM))
 
 
 def build_launch_context(
@@ -214,8 +218,8 @@ def build_launch_context(
 ) -> LaunchContext:
     """Validated claims plus our row ids -> LaunchContext."""
     roles = parse_roles(claims.get(ROLES))
-    ctx = claims.get(CONTEXT) if isinstance(claims.get(CONTEXT), dict) else {}
-    link = claims.get(RESOURCE_LINK) if isinstance(claims.get(RESOURCE_LINK), dict) else {}
+    ctx = _claim_dict(claims, CONTEXT)
+    link = _claim_dict(claims, RESOURCE_LINK)
     return LaunchContext(
         launch_id=launch_id,
         message_type=claims[MESSAGE_TYPE],

@@ -254,7 +254,8 @@ def register_with_platform(config_url: str, token: str | None, settings: Setting
     if not isinstance(answer, dict) or not answer.get("client_id"):
         raise _refuse("The platform's registration answer has no client_id.", "LTI_DR_BAD_RESPONSE")
     client_id = str(answer["client_id"])
-    tool_config = answer.get(TOOL_CONFIG) if isinstance(answer.get(TOOL_CONFIG), dict) else {}
+    raw_config = answer.get(TOOL_CONFIG)
+    tool_config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
     deployment_id = tool_config.get("deployment_id")
     fields = {
         "auth_login_url": config["authorization_endpoint"],

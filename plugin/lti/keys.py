@@ -13,12 +13,13 @@ import threading
 import time
 from base64 import urlsafe_b64encode
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import current_app
+from sqlalchemy import Table
 
 from ..db import utcnow
 from ..extensions import db
@@ -36,7 +37,7 @@ _lock = threading.Lock()
 
 def _cache() -> dict[str, Any]:
     """This app's cache of the parsed signing key (per app: tests run several in one process)."""
-    return current_app.extensions.setdefault("microcred.lti.signing_key", {})  # type: ignore[no-any-return]
+    return current_app.extensions.setdefault("microcred.lti.signing_key", {})
 
 
 def _b64(n: int) -> str:
@@ -90,7 +91,9 @@ def current_tool_key() -> ToolKey:
         values = _generate()
         with db.engine.begin() as conn:
             conn.execute(
-                ToolKey.__table__.insert().values(current=True, created_at=utcnow(), **values)
+                cast(Table, ToolKey.__table__)
+                .insert()
+                .values(current=True, created_at=utcnow(), **values)
             )
         log.info("generated the first tool key %s", values["kid"])
         key = _current_key_row()

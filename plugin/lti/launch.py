@@ -18,7 +18,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -162,7 +162,7 @@ def _registration_row(reg_id: int, dep_id: str, *, complete: bool) -> tuple[Any,
     return tuple(row)
 
 
-class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
+class ToolMessageLaunch(MessageLaunch):
     """Validate one id_token against the record its login's signed state carries."""
 
     def __init__(
@@ -179,7 +179,7 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
             form,
             DbToolConf(db.session),  # type: ignore[arg-type]
             session_service=_NOT_USED,
-            cookie_service=_NOT_USED,  # type: ignore[arg-type]
+            cookie_service=_NOT_USED,
             requests_session=_NOT_USED,  # type: ignore[arg-type]
         )
         self.set_auto_validation(enable=False)
@@ -218,7 +218,7 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
 
     def validate_jwt_format(self) -> ToolMessageLaunch:
         if self._decoded is not None:  # decoded by the caller already (decode_unverified)
-            self._jwt = self._decoded
+            self._jwt = cast(Any, self._decoded)  # pylti1p3's TypedDict of the same dict
             return self
         try:
             super().validate_jwt_format()
@@ -350,7 +350,9 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
 
     def _check_times(self, body: dict[str, Any]) -> None:
         leeway = self._settings.jwt_leeway_seconds
-        exp, iat, nbf = body.get("exp"), body.get("iat"), body.get("nbf", 0)
+        exp: Any = body.get("exp")
+        iat: Any = body.get("iat")
+        nbf: Any = body.get("nbf", 0)
         numbers = all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in (exp, iat, nbf)
         )
@@ -376,7 +378,9 @@ class ToolMessageLaunch(MessageLaunch):  # type: ignore[type-arg]
         state = self._get_request_param("state")
         holder = self._nonce_holder
         if holder is None:
-            claim = nonce_claim(self._jwt, state, self._settings.jwt_leeway_seconds)
+            claim = nonce_claim(
+                cast(dict[str, Any], self._jwt), state, self._settings.jwt_leeway_seconds
+            )
             holder = self._store.claim(*claim) if claim is not None else None
         if not state or holder != state:
             raise _refuse(

@@ -69,7 +69,7 @@ def _state_serializer() -> URLSafeTimedSerializer:
     if serializer is None:
         serializer = _StateSerializer(current_app.config["SECRET_KEY"], salt="microcred.lti.state")
         current_app.extensions["microcred.lti.state_serializer"] = serializer
-    return serializer  # type: ignore[no-any-return]
+    return serializer
 
 
 def seal_state(record: StateRecord) -> str:
@@ -163,7 +163,7 @@ def _recent_registration(iss: str, client_id: str) -> LoginRegistration | None:
     rows = hit[1] if hit is not None else None
     if not rows or len(rows) != 1 or not rows[0].active:
         return None  # refusals are always decided on fresh data
-    return rows[0]  # type: ignore[no-any-return]
+    return rows[0]
 
 
 def begin_login(params: Mapping[str, str], settings: Settings) -> LoginResult:

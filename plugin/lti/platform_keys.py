@@ -163,14 +163,16 @@ def platform_key(store: Store, source: KeySource, kid: str) -> PlatformKey:
             ) from exc
         _remember(source, keys)
         return _pick(keys, kid)
-    keys = _from_store(store, source)
-    if keys is None:
+    stored = _from_store(store, source)
+    if stored is None:
         keys = _fetch(store, source)
-    elif kid not in keys and store.add(
+    elif kid not in stored and store.add(
         f"lti:jwks-refetch:{source.registration_id}", "1", REFETCH_COOLDOWN
     ):
         # An unknown kid: the platform may have rotated. Refetch once.
         keys = _fetch(store, source)
+    else:
+        keys = stored
     _remember(source, keys)
     return _pick(keys, kid)
 

@@ -39,7 +39,9 @@ def _keys(body: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
     """Store keys of the learner, context and resource link a launch names (from its claims,
     verified or not: a forged token finds entries only for the records it claims)."""
     iss, sub, dep = body.get("iss"), body.get("sub"), body.get(c.DEPLOYMENT_ID)
-    if not all(isinstance(v, str) and v for v in (iss, sub, dep)):
+    if not (isinstance(iss, str) and iss and isinstance(sub, str) and sub):
+        return None
+    if not (isinstance(dep, str) and dep):
         return None
     ctx, link = body.get(c.CONTEXT), body.get(c.RESOURCE_LINK)
     ctx_id = ctx.get("id") if isinstance(ctx, dict) else None
@@ -112,7 +114,7 @@ def match(
         held = str(slot.value or "") if slot is not None else ""
         stored_digest, _, stored_id = held.partition(":")
         if stored_digest != digest or not stored_id.isdigit():
-            return Known(None, digests, lookup)  # type: ignore[arg-type]
+            return Known(None, digests, lookup)
         ids.append(int(stored_id))
     return Known((ids[0], ids[1], ids[2]), digests, lookup)  # type: ignore[arg-type]
 

@@ -76,7 +76,7 @@ def cached(key: tuple[Any, ...], load: Callable[[], T | None]) -> T | None:
     with _lock:
         hit = _entries.get(key)
     if hit is not None and hit[0] == gen and hit[1] > now:
-        return hit[2]  # type: ignore[no-any-return]
+        return hit[2]
     value = load()
     if value is not None:
         with _lock:

@@ -50,7 +50,7 @@ def _signer() -> TimestampSigner:
             current_app.config["SECRET_KEY"], salt="mc-session", digest_method=hashlib.sha256
         )
         current_app.extensions["microcred.lti.signer"] = signer
-    return signer  # type: ignore[no-any-return]
+    return signer
 
 
 def session_ttl() -> int:
@@ -103,7 +103,7 @@ def _incoming_token() -> str | None:
 def get_launch() -> LaunchContext | None:
     """The launch of this request's session, or None when there is no valid session."""
     if "lti_launch" in g:
-        return g.lti_launch  # type: ignore[no-any-return]
+        return g.lti_launch
     ctx: LaunchContext | None = None
     token = _incoming_token()
     # Settled before the store is asked: when the store is down, the error page this request
@@ -166,7 +166,7 @@ def require_launch(roles: Iterable[str] | str | None = None) -> Callable[[F], F]
             return fn(*args, **kwargs)
 
         who = " or ".join(wanted) if wanted else "any role"
-        return csrf.exempt(declare(wrapper, f"LTI launch session: {who}"))  # type: ignore[no-any-return]
+        return csrf.exempt(declare(wrapper, f"LTI launch session: {who}"))
 
     return decorate
 
@@ -192,5 +192,7 @@ def new_window_url() -> str:
     if token:
         args[PARAM] = token
     if request.endpoint is None or request.method != "GET":
-        return url_for("lti.home", **({PARAM: token} if token else {}))
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+        home: dict[str, Any] = {PARAM: token} if token else {}
+        return url_for("lti.home", **home)
+    values: dict[str, Any] = {**(request.view_args or {}), **args}
+    return url_for(request.endpoint, **values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TextIO
 
 import click
 
@@ -53,7 +54,7 @@ _WHO = [
 ]
 
 
-def _who(fn):  # type: ignore[no-untyped-def]
+def _who(fn):
     for option in reversed(_WHO):
         fn = option(fn)
     return fn
@@ -64,7 +65,7 @@ def _who(fn):  # type: ignore[no-untyped-def]
 @click.option("--output", "-o", type=click.File("w"), default="-", help="file (default stdout)")
 @with_app
 def privacy_export(
-    learner_id: int | None, issuer: str | None, sub: str | None, output: click.utils.LazyFile
+    learner_id: int | None, issuer: str | None, sub: str | None, output: TextIO
 ) -> None:
     """Write everything the tool holds about one learner as JSON."""
     from ..errors import NotFoundError

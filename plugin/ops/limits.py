@@ -49,7 +49,7 @@ def _in_category(category: str) -> bool:
 class StoreStorage(Storage):
     """A `limits` storage over `plugin.store.Store` (fixed windows only)."""
 
-    STORAGE_SCHEME: ClassVar[list[str]] = ["microcred-store"]
+    STORAGE_SCHEME: ClassVar[list[str]] = ["microcred-store"]  # type: ignore[misc]  # limits reads it off the class
 
     def __init__(
         self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any

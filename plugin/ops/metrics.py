@@ -85,7 +85,7 @@ class DatabaseCollector(Collector):
         depth = GaugeMetricFamily(
             "microcred_outbox_depth", "scores waiting for the LMS", labels=["status"]
         )
-        counts = dict(
+        counts: dict[str, int] = dict(
             db.session.execute(
                 sa.text("SELECT status, count(*) FROM outbox_scores GROUP BY status")
             ).all()

@@ -215,7 +215,7 @@ class GuardedSession(requests.Session):
         self,
         method: str | bytes,
         url: str | bytes,
-        *args: Any,  # type: ignore[override]
+        *args: Any,
         **kwargs: Any,
     ) -> requests.Response:
         """Send like `requests.Session.request`, guarded; raise OutboundError when refused."""
@@ -231,7 +231,7 @@ class GuardedSession(requests.Session):
             parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme == "https" else 80)
             self._pins[_pin_key(parts.hostname or "", port)] = [str(ip) for ip in addresses]
-            response = super().request(
+            response = super().request(  # type: ignore[misc]  # args never carry these two
                 method, url, *args, allow_redirects=False, stream=True, **kwargs
             )
             if not (follow and response.is_redirect):
@@ -274,7 +274,7 @@ def _read_capped(response: requests.Response, max_bytes: int, deadline: float, u
     finally:
         response.close()
     response._content = b"".join(chunks)  # later .content / .json() / iter_content read this
-    response._content_consumed = True
+    setattr(response, "_content_consumed", True)  # noqa: B010 (requests keeps it private)
 
 
 def outbound_session(app: Any = None) -> GuardedSession:

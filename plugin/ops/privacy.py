@@ -126,7 +126,8 @@ def _delete(
                 continue
             parents = sa.select(table.c[referenced]).where(where)
             _delete(meta, child, column.in_(parents.scalar_subquery()), report, depth + 1)
-    count = db.session.execute(sa.delete(table).where(where)).rowcount or 0
+    result: Any = db.session.execute(sa.delete(table).where(where))  # a CursorResult
+    count = result.rowcount or 0
     if count:
         report.deleted[table.name] = report.deleted.get(table.name, 0) + count
 

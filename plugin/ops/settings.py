@@ -164,4 +164,4 @@ def ops_settings(app: Flask | None = None) -> OpsSettings:
     if cached is None:
         cached = load_ops_settings(app.config, app.config["MICROCRED"].env)
         app.extensions["microcred.ops.settings"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached

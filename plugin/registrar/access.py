@@ -148,4 +148,4 @@ def require_registrar(view: F) -> F:
         return view(*args, **kwargs)
 
     declared = declare(wrapper, "registrar: account or LTI grant")
-    return csrf.exempt(declared)  # type: ignore[no-any-return]
+    return csrf.exempt(declared)

@@ -118,10 +118,10 @@ def raise_revocation_alerts(pathway_id: int | None = None) -> int:
         words = f"{achievement_id} revoked {revoked_at:%Y-%m-%d}"
         words += f" ({reason})" if reason else ""
         found.setdefault(case_id, []).append(words)
-    for case_id, words in found.items():
+    for case_id, lines in found.items():
         case = get_case(case_id)
         where = "after the credit was posted" if case.posted_at else "after approval"
-        case.alert = f"Member credential revoked {where}: {', '.join(words)}."
+        case.alert = f"Member credential revoked {where}: {', '.join(lines)}."
         db.session.add(
             CreditDecision(
                 case_id=case.id,

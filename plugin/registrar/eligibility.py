@@ -33,7 +33,7 @@ class MemberCheck:
     award_id: int | None
 
 
-def qualifying_awards(pathway: Pathway, now: datetime) -> sa.Select[tuple[int, int, str, bool]]:
+def qualifying_awards(pathway: Pathway, now: datetime) -> sa.Select[int, int, str, bool]:
     """SELECT learner_id, award_id, achievement_id, required of every qualifying member award.
 
     One branch per member, with its own constants, joined by UNION ALL: PostgreSQL answers each
@@ -79,7 +79,7 @@ def eligible_learners_query(
     *,
     new_only: bool = False,
     learner_ids: list[int] | None = None,
-) -> sa.Select[tuple[int, int]]:
+) -> sa.Select[int, int]:
     """The one set-wise query: (learner_id, qualifying member count) of every eligible learner.
 
     With `new_only`, learners who already have a credit case for the pathway are left out;

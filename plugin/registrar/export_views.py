@@ -7,6 +7,7 @@ Who may see every view: a registrar; the role mapping: an admin.
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..admin.auth import current_admin, require_admin
 from ..errors import ConflictError, ValidationError
@@ -20,7 +21,7 @@ bp = Blueprint("registrar_exports", __name__, url_prefix="/registrar")
 bp.after_request(registrar_headers)
 bp.context_processor(registrar_globals)
 
-Page = str | tuple[str, int] | Response
+Page = str | tuple[str, int] | BaseResponse  # redirects are werkzeug's
 
 
 def _actor() -> str:

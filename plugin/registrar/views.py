@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import ConflictError, NotFoundError, ValidationError
 from ..extensions import db
@@ -25,7 +26,7 @@ bp = Blueprint("registrar", __name__, url_prefix="/registrar")
 bp.after_request(registrar_headers)
 bp.context_processor(registrar_globals)
 
-Page = str | tuple[str, int] | Response
+Page = str | tuple[str, int] | BaseResponse  # redirects are werkzeug's
 
 
 def _actor() -> str:
