@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from .helpers import Account, csrf_from, post_form, sign_in
 
 NEW = "/admin/registrations/new"
@@ -96,8 +98,13 @@ def test_missing_fields_are_shown_on_each_field(app: Any, admin_client: Any) -> 
     assert _registrations(app) == []
 
 
-def test_a_key_set_that_is_not_json_is_refused(app: Any, admin_client: Any) -> None:
-    response = post_form(admin_client, NEW, NEW, _form(key_set_url="", key_set="{not json"))
+@pytest.mark.parametrize(
+    "pasted",
+    ["{not json", '{"keys": [' + "1" * 5000 + "]}"],  # the second: too many digits for Python
+    ids=["syntax", "huge-number"],
+)
+def test_a_key_set_that_is_not_json_is_refused(app: Any, admin_client: Any, pasted: str) -> None:
+    response = post_form(admin_client, NEW, NEW, _form(key_set_url="", key_set=pasted))
     assert response.status_code == 422
     assert 'id="key_set-error"' in response.text
     assert "This is not valid JSON" in response.text
