@@ -88,7 +88,9 @@ def _slot_views(
     for number, slot in enumerate(slots, start=1):
         attempts = by_quiz[slot.id]
         if not attempts:
-            attempts = [services.start_attempt(ctx, enrollment, content, version, slot, [])]
+            attempts = [
+                services.start_attempt(ctx, enrollment, content, version, slot, existing=[])
+            ]
         open_attempt = next((a for a in attempts if a.is_open), None)
         views[slot.id] = SlotView(
             slot, number, attempts, open_attempt, services.attempts_left(slot, attempts)

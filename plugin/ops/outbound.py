@@ -21,7 +21,7 @@ import ipaddress
 import socket
 import time
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import requests
 from flask import current_app, has_app_context
@@ -58,6 +58,10 @@ def _private(ip: _IP) -> bool:
     )
 
 
+def _port(parts: SplitResult) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
 def resolve(url: str) -> list[_IP]:
     """The addresses `url`'s host resolves to; OutboundError when it has none."""
     parts = urlsplit(url)
@@ -67,17 +71,11 @@ def resolve(url: str) -> list[_IP]:
         return [ipaddress.ip_address(parts.hostname)]
     except ValueError:
         pass
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, _port(parts), proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise OutboundError(f"the host name {parts.hostname!r} does not resolve") from exc
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-
-
-def check_destination(url: str, *, allow_private: bool, from_public: bool = False) -> bool:
-    """Refuse (OutboundError) a destination the guard forbids; True when it is a public one."""
-    return vet(url, allow_private=allow_private, from_public=from_public)[1]
 
 
 def vet(url: str, *, allow_private: bool, from_public: bool = False) -> tuple[list[_IP], bool]:
@@ -229,8 +227,7 @@ class GuardedSession(requests.Session):
             addresses, public = vet(url, allow_private=self.allow_private, from_public=from_public)
             from_public = from_public or public
             parts = urlsplit(url)
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            self._pins[_pin_key(parts.hostname or "", port)] = [str(ip) for ip in addresses]
+            self._pins[_pin_key(parts.hostname or "", _port(parts))] = [str(ip) for ip in addresses]
             response = super().request(  # type: ignore[misc]  # args never carry these two
                 method, url, *args, allow_redirects=False, stream=True, **kwargs
             )

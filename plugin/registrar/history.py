@@ -1,9 +1,10 @@
 """A pathway's history: every change to its rules or credit, who made it, from what to what.
 
 Degree credit follows these rules, so a registrar (or an auditor) must be able to see when a
-minimum result, a member or the credit hours changed and who changed them. The views take a
-`snapshot` before an edit or an import and `record` the difference after it, in the same
-transaction; the table is append-only in the database (migration 0007).
+minimum result, a member or the credit hours changed and who changed them. An edit or an import
+(`pathways.apply_edit`, `pathways.import_program`) takes a `snapshot` first and `record`s the
+difference after it, in the same transaction; the table is append-only in the database
+(migration 0007).
 """
 
 from __future__ import annotations
@@ -63,18 +64,13 @@ def snapshot(pathway: Pathway) -> dict[str, str]:
 
 
 def _differences(before: dict[str, str], after: dict[str, str]) -> list[list[str]]:
+    """[what, old, new] for each difference; only members come and go (old "" when added)."""
     long_labels = {label for name, label in FIELDS if name in _LONG}
     changes = []
     for what in [*before, *(k for k in after if k not in before)]:
-        old, new = before.get(what, "none"), after.get(what, "none")
-        if old == new:
-            continue
-        if what in long_labels:
-            old, new = "", "changed"
-        elif what.startswith("Member "):
-            old = "" if what not in before else old
-            new = "removed" if what not in after else new
-        changes.append([what, old, new])
+        old, new = before.get(what, ""), after.get(what, "removed")
+        if old != new:
+            changes.append([what, "", "changed"] if what in long_labels else [what, old, new])
     return changes
 
 
@@ -97,7 +93,6 @@ def record(
         changes=json.dumps(changes),
     )
     db.session.add(entry)
-    db.session.flush()
     return entry
 
 
