@@ -293,8 +293,14 @@ def summary(result: dict[str, Any]) -> list[str]:
         f"errors                {result.get('errors')} of {result.get('attempted')}",
         f"tool CPU per launch   {cpu} ms (target <= {TARGET_CPU_MS} ms: "
         + ("met)" if cpu is not None and cpu <= TARGET_CPU_MS else "not met)"),
+        f"of which in kernel    {_kernel_pct(result)} (TCP, sockets, log writes)",
         f"JWKS fetches/attempt  {result.get('jwks_fetches_per_attempt')}",
     ]
+
+
+def _kernel_pct(result: dict[str, Any]) -> str:
+    share = (result.get("tool_cpu") or {}).get("kernel_share")
+    return f"{round(share * 100)}%" if share is not None else "unknown"
 
 
 def peer_lines(result: dict[str, Any], peer: dict[str, Any]) -> list[str]:

@@ -682,6 +682,7 @@ def _read_stat(pid):
     return {
         "ppid": int(rest[1]),
         "ticks": int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14]),
+        "sys_ticks": int(rest[12]) + int(rest[14]),
     }
 
 
@@ -703,13 +704,20 @@ def proc_tree(roots):
 
 
 def tree_cpu_seconds(roots, exclude=()):
-    total = 0
+    total, _, pids = tree_cpu_split(roots, exclude)
+    return total, pids
+
+
+def tree_cpu_split(roots, exclude=()):
+    """CPU seconds of a process tree: (user + kernel, kernel alone, pids)."""
+    total = kernel = 0
     pids = proc_tree(roots) - set(exclude)
     for p in pids:
         st = _read_stat(p)
         if st:
             total += st["ticks"]
-    return total / CLK_TCK, sorted(pids)
+            kernel += st["sys_ticks"]
+    return total / CLK_TCK, kernel / CLK_TCK, sorted(pids)
 
 
 def system_cpu():
@@ -914,7 +922,7 @@ def _bench(cfg, key, jwk, counters, srv):
         run_phase(flow, cfg.users, cfg.procs, limit=cfg.warmup)
 
     me = os.getpid()
-    tool_before, _ = tree_cpu_seconds(cfg.pids) if cfg.pids else (None, [])
+    tool_before, tool_sys_before, _ = tree_cpu_split(cfg.pids) if cfg.pids else (None, None, [])
     srv_before, _ = tree_cpu_seconds([srv.pid])
     drv_before, _ = tree_cpu_seconds([me], exclude=proc_tree([srv.pid]))
     sys_before = system_cpu()
@@ -925,7 +933,9 @@ def _bench(cfg, key, jwk, counters, srv):
     # driver worker processes (procs>1) have been reaped: their CPU is in our cutime
     drv_after, _ = tree_cpu_seconds([me], exclude=proc_tree([srv.pid]))
     srv_after, _ = tree_cpu_seconds([srv.pid])
-    tool_after, tool_pids_after = tree_cpu_seconds(cfg.pids) if cfg.pids else (None, [])
+    tool_after, tool_sys_after, tool_pids_after = (
+        tree_cpu_split(cfg.pids) if cfg.pids else (None, None, [])
+    )
     sys_after = system_cpu()
     jwks_hits = counters["jwks"].value - jwks_before
 
@@ -1004,6 +1014,7 @@ def _bench(cfg, key, jwk, counters, srv):
             "cpu_s": round(dt, 3),
             "cpu_ms_per_launch": round(dt * 1000 / len(ok), 3) if ok else None,
             "cpu_ms_per_attempt": round(dt * 1000 / len(recs), 3) if recs else None,
+            "kernel_share": round((tool_sys_after - tool_sys_before) / dt, 3) if dt > 0 else None,
             "cores_busy": round(dt / wall, 2) if wall > 0 else None,
         }
 
@@ -1044,7 +1055,8 @@ def _print_human(r):
     if t:
         print(
             f"  tool CPU     {t['cpu_s']} s over pids {t['pids_tree']}: {t['cpu_ms_per_launch']} ms/launch "
-            f"({t['cpu_ms_per_attempt']} ms/attempt, {t['cores_busy']} cores busy)"
+            f"({t['cpu_ms_per_attempt']} ms/attempt, {t['cores_busy']} cores busy, "
+            f"{round((t['kernel_share'] or 0) * 100)}% in the kernel)"
         )
     print(
         f"  driver CPU   {r['driver_cpu_s']} s ({r['driver_cpu_ms_per_attempt']} ms/attempt), "
