@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -34,3 +37,30 @@ def test_the_development_server_request_line_is_dropped(app: Any, caplog: Any) -
         logging.getLogger("werkzeug").info('"%s" %s %s', "GET /lti/jwks HTTP/1.1", "200", "-")
         logging.getLogger("werkzeug").info("Running on http://127.0.0.1:5000")
     assert [r.getMessage() for r in caplog.records] == ["Running on http://127.0.0.1:5000"]
+
+
+_MIGRATE_THEN_LOG = """
+import sys
+from flask_migrate import upgrade
+from plugin import create_app
+
+app = create_app({"INSTANCE_PATH": sys.argv[1], "START_WORKER": "false"})
+with app.app_context():
+    upgrade()
+app.logger.warning("after the migration")
+"""
+
+
+def test_an_in_process_migration_does_not_make_app_lines_print_twice(tmp_path: Path) -> None:
+    # make run and the benchmarks migrate inside the serving process: alembic's logging setup
+    # must not add a second printer for the app's lines.
+    done = subprocess.run(
+        [sys.executable, "-c", _MIGRATE_THEN_LOG, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = [line for line in done.stderr.splitlines() if "after the migration" in line]
+    assert len(lines) == 1, done.stderr
+    assert json.loads(lines[0])["level"] == "WARNING"
