@@ -125,6 +125,10 @@ def _live_pool_class() -> type:
     from sqlalchemy.pool import QueuePool
 
     class LiveQueuePool(QueuePool):
+        # SQLAlchemy names a pool's logger after its class's module: under "plugin" it would
+        # inherit the app's INFO level and write "Pool disposed" lines into the app's log.
+        _sqla_logger_namespace = "sqlalchemy.pool.impl.QueuePool"
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             if not event.contains(self, "checkout", _stale_connection_check):

@@ -260,6 +260,7 @@ def bench_issue_batch(awards: int, workers: int) -> tuple[float, int, float, flo
             "DATABASE_URL": url,
             "INSTANCE_PATH": str(folder),
             "PUBLIC_URL": PUBLIC_URL,
+            "LOG_LEVEL": "WARNING",  # the figures, not the app's notes, on the terminal
         }
     )
     try:

@@ -106,8 +106,8 @@ def prepare(env: dict[str, str], jwks_port: int) -> None:
 
     app = create_app(
         {k: v for k, v in env.items() if k != "MICROCRED_INSTANCE"}
-        | {"INSTANCE_PATH": env["MICROCRED_INSTANCE"]}
-    )
+        | {"INSTANCE_PATH": env["MICROCRED_INSTANCE"], "LOG_LEVEL": "WARNING"}
+    )  # quiet set-up here; the servers under test log at INFO, as a deployment does
     platform = f"http://127.0.0.1:{jwks_port}"
     with app.app_context():
         upgrade()

@@ -66,6 +66,7 @@ def load(url: str, learners: int, awards_per_learner: int, seed: int = 6) -> flo
             "MICROCRED_ENV": "testing",
             "DATABASE_URL": url,
             "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-registrar-"),
+            "LOG_LEVEL": "WARNING",  # the figures, not a log line per page, on the terminal
         }
     )
     with app.app_context():
@@ -170,6 +171,7 @@ def measure(url: str, repeats: int) -> dict[str, float]:
             "DATABASE_URL": url,
             "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-registrar-"),
             "SECRET_KEY": uuid.uuid4().hex,
+            "LOG_LEVEL": "WARNING",
         }
     )
     figures: dict[str, float] = {}

@@ -64,3 +64,16 @@ def test_an_in_process_migration_does_not_make_app_lines_print_twice(tmp_path: P
     lines = [line for line in done.stderr.splitlines() if "after the migration" in line]
     assert len(lines) == 1, done.stderr
     assert json.loads(lines[0])["level"] == "WARNING"
+
+
+def test_the_database_pool_keeps_its_housekeeping_out_of_the_app_log(app: Any, capsys: Any) -> None:
+    import sqlite3
+
+    from plugin import _live_pool_class
+
+    assert app.logger.isEnabledFor(logging.INFO)  # the level the app logs at
+    pool = _live_pool_class()(creator=lambda: sqlite3.connect(":memory:"))
+    capsys.readouterr()
+    pool.recreate().dispose()
+    pool.dispose()
+    assert "Pool" not in capsys.readouterr().err
