@@ -36,6 +36,13 @@ _ID_RE = re.compile(r"""(?:^|\s)id=(?:"(?P<q>[^"]*)"|(?P<bare>[^\s"]+))""")
 _SAFE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SLOT_RE = re.compile(r'<div class="mc-slot-(?P<nonce>[0-9a-f]{12})-q(?P<n>\d+)">\s*</div>')
 _WRAPPED_SLOT_RE = re.compile(r'<p>\s*(<div class="mc-slot-[0-9a-f]{12}-[a-z]\d+"></div>)\s*</p>')
+_SLOT_START_RE = re.compile(r'(\s*)(<div class="mc-slot-)')
+#: End tags for every element an HTML parser reopens after a block ends ("formatting elements").
+#: Put before the space that precedes a slot (text, even a newline, would reopen them), they close
+#: an author's unclosed `<a>` or `<em>`, so a quiz or video never lands inside it. Where nothing
+#: is open the sanitizer drops them: the HTML is then byte for byte what it was without them.
+_FORMATTING = "a b big code em font i nobr s small strike strong tt u"
+_CLOSE_FORMATTING = "".join(f"</{tag}>" for tag in _FORMATTING.split())
 QUIZ_KINDS = ("quiz", "quiz-draw")
 
 
@@ -166,10 +173,14 @@ SUPERFENCES_CONFIG: dict[str, Any] = {
 
 class SlotUnwrap(Postprocessor):
     """Takes slots out of the `<p>` Python-Markdown sometimes leaves around a stashed block
-    (at the end of a blockquote, say); a block inside a paragraph is not valid HTML."""
+    (at the end of a blockquote, say), a block inside a paragraph not being valid HTML; and
+    closes any inline element an author left open before a slot (`_CLOSE_FORMATTING`)."""
 
     def run(self, text: str) -> str:
-        return _WRAPPED_SLOT_RE.sub(r"\1", text) if "mc-slot-" in text else text
+        if "mc-slot-" not in text:
+            return text
+        unwrapped = _WRAPPED_SLOT_RE.sub(r"\1", text)
+        return _SLOT_START_RE.sub(lambda m: _CLOSE_FORMATTING + m[1] + m[2], unwrapped)
 
 
 def register_slot_unwrap(md: Markdown) -> None:

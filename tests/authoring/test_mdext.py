@@ -321,6 +321,24 @@ def test_quiz_fence_is_a_block_placeholder_wherever_it_sits(body: str) -> None:
     assert "<p><div" not in html
 
 
+@pytest.mark.parametrize(
+    ("body", "embed"),
+    [
+        ('<a href="#">x\n\n```quiz id=q1\n? stem\n(x) a\n```', '<div class="mc-quiz"'),
+        ('<a href="#">x\n!video[Clip](https://vimeo.com/1){captions=c.vtt}', "<figure"),
+        ("<em>x\n\n```quiz id=q1\n? stem\n(x) a\n```", '<div class="mc-quiz"'),
+    ],
+)
+def test_an_authors_unclosed_link_does_not_swallow_a_quiz_or_video(body: str, embed: str) -> None:
+    # The HTML parser reopens an unclosed <a> or <em> for what follows: a quiz or video inside
+    # the author's link would be one big link with the quiz's controls (or a second link) in it.
+    html = render(body).html
+    before = html.split(embed, 1)[0]
+    assert before.count("<a ") == before.count("</a>")
+    assert before.count("<em>") == before.count("</em>")
+    assert not re.search(r"<a [^>]*>\s*</a>", html)  # no empty link left behind either
+
+
 def test_quiz_fence_without_id_shows_nothing() -> None:
     html = render("```quiz points=2\n? secret stem\n(x) secret\n```").html
     assert html.strip() == ""
