@@ -36,13 +36,16 @@ _ID_RE = re.compile(r"""(?:^|\s)id=(?:"(?P<q>[^"]*)"|(?P<bare>[^\s"]+))""")
 _SAFE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SLOT_RE = re.compile(r'<div class="mc-slot-(?P<nonce>[0-9a-f]{12})-q(?P<n>\d+)">\s*</div>')
 _WRAPPED_SLOT_RE = re.compile(r'<p>\s*(<div class="mc-slot-[0-9a-f]{12}-[a-z]\d+"></div>)\s*</p>')
-_SLOT_START_RE = re.compile(r'(\s*)(<div class="mc-slot-)')
-#: End tags for every element an HTML parser reopens after a block ends ("formatting elements").
-#: Put before the space that precedes a slot (text, even a newline, would reopen them), they close
-#: an author's unclosed `<a>` or `<em>`, so a quiz or video never lands inside it. Where nothing
-#: is open the sanitizer drops them: the HTML is then byte for byte what it was without them.
+#: Formatting elements: the ones an HTML parser reopens for the text after a block ends, so an
+#: author's unclosed `<a>` or `<em>` would wrap a quiz or video that follows.
 _FORMATTING = "a b big code em font i nobr s small strike strong tt u"
 _CLOSE_FORMATTING = "".join(f"</{tag}>" for tag in _FORMATTING.split())
+_FORMATTING_START_RE = re.compile(rf"<(?:{'|'.join(_FORMATTING.split())})(?=[\s/>])", re.IGNORECASE)
+_OPEN_AT_SLOT_RE = re.compile(
+    rf"<(?P<end>/?)(?P<tag>{'|'.join(_FORMATTING.split())})(?=[\s/>])"
+    r'|<div class="mc-slot-',
+    re.IGNORECASE,
+)
 QUIZ_KINDS = ("quiz", "quiz-draw")
 
 
@@ -174,13 +177,40 @@ SUPERFENCES_CONFIG: dict[str, Any] = {
 class SlotUnwrap(Postprocessor):
     """Takes slots out of the `<p>` Python-Markdown sometimes leaves around a stashed block
     (at the end of a blockquote, say), a block inside a paragraph not being valid HTML; and
-    closes any inline element an author left open before a slot (`_CLOSE_FORMATTING`)."""
+    closes any inline element an author left open before a slot (`close_before_slots`)."""
 
     def run(self, text: str) -> str:
         if "mc-slot-" not in text:
             return text
-        unwrapped = _WRAPPED_SLOT_RE.sub(r"\1", text)
-        return _SLOT_START_RE.sub(lambda m: _CLOSE_FORMATTING + m[1] + m[2], unwrapped)
+        text = _WRAPPED_SLOT_RE.sub(r"\1", text)
+        # Markdown's own inline elements are closed within their block: only raw HTML (all of
+        # it passes through the stash) can leave one open.
+        stash = self.md.htmlStash.rawHtmlBlocks
+        if any(_FORMATTING_START_RE.search(str(raw)) for raw in stash):
+            text = close_before_slots(text)
+        return text
+
+
+def close_before_slots(html: str) -> str:
+    """`html` with end tags for every formatting element before each slot that one is left open
+    in front of. They go before the space ahead of the slot: text there, even a newline, would
+    reopen the element. The sanitizer drops the ones with nothing to close."""
+    depth: dict[str, int] = {}
+    out: list[str] = []
+    pos = 0
+    for m in _OPEN_AT_SLOT_RE.finditer(html):
+        tag = m["tag"]
+        if tag is not None:
+            tag = tag.lower()
+            depth[tag] = max(0, depth.get(tag, 0) + (-1 if m["end"] else 1))
+        elif any(depth.values()):
+            start = m.start()
+            while start > pos and html[start - 1].isspace():
+                start -= 1
+            out += [html[pos:start], _CLOSE_FORMATTING]
+            pos = start
+            depth.clear()
+    return "".join([*out, html[pos:]]) if out else html
 
 
 def register_slot_unwrap(md: Markdown) -> None:

@@ -327,6 +327,7 @@ def test_quiz_fence_is_a_block_placeholder_wherever_it_sits(body: str) -> None:
         ('<a href="#">x\n\n```quiz id=q1\n? stem\n(x) a\n```', '<div class="mc-quiz"'),
         ('<a href="#">x\n!video[Clip](https://vimeo.com/1){captions=c.vtt}', "<figure"),
         ("<em>x\n\n```quiz id=q1\n? stem\n(x) a\n```", '<div class="mc-quiz"'),
+        ('<A HREF="#">x\n\n```quiz id=q1\n? stem\n(x) a\n```\n\ny</a>', '<div class="mc-quiz"'),
     ],
 )
 def test_an_authors_unclosed_link_does_not_swallow_a_quiz_or_video(body: str, embed: str) -> None:
