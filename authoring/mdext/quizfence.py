@@ -38,14 +38,13 @@ _SLOT_RE = re.compile(r'<div class="mc-slot-(?P<nonce>[0-9a-f]{12})-q(?P<n>\d+)"
 _WRAPPED_SLOT_RE = re.compile(r'<p>\s*(<div class="mc-slot-[0-9a-f]{12}-[a-z]\d+"></div>)\s*</p>')
 #: Formatting elements: the ones an HTML parser reopens for the text after a block ends, so an
 #: author's unclosed `<a>` or `<em>` would wrap a quiz or video that follows.
-_FORMATTING = "a b big code em font i nobr s small strike strong tt u"
-_CLOSE_FORMATTING = "".join(f"</{tag}>" for tag in _FORMATTING.split())
-_FORMATTING_START_RE = re.compile(rf"<(?:{'|'.join(_FORMATTING.split())})(?=[\s/>])", re.IGNORECASE)
-_OPEN_AT_SLOT_RE = re.compile(
-    rf"<(?P<end>/?)(?P<tag>{'|'.join(_FORMATTING.split())})(?=[\s/>])"
-    r'|<div class="mc-slot-',
-    re.IGNORECASE,
-)
+_FORMATTING = (
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+)  # fmt: skip
+_CLOSE_FORMATTING = "".join(f"</{tag}>" for tag in _FORMATTING)
+_TAG = rf"(?P<tag>{'|'.join(_FORMATTING)})(?=[\s/>])"
+_FORMATTING_START_RE = re.compile(f"<{_TAG}", re.IGNORECASE)
+_OPEN_AT_SLOT_RE = re.compile(rf'<(?P<end>/?){_TAG}|<div class="mc-slot-', re.IGNORECASE)
 QUIZ_KINDS = ("quiz", "quiz-draw")
 
 
