@@ -159,6 +159,7 @@ CODES: dict[str, Severity] = {
     "M017": W,  # unknown front matter field
     "M018": E,  # front matter field has the wrong type or value
     "M019": E,  # link or image URL with a scheme that is not allowed
+    "M020": W,  # raw HTML element never closed
     # quiz blocks
     "Q001": E,  # quiz has no id / invalid id
     "Q002": E,  # duplicate quiz id

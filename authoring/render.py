@@ -7,7 +7,8 @@ Pipeline, for a module body or a snippet (stem, option, feedback):
    our extensions in `authoring.mdext` (callouts, media, quiz fences, math checks, and an inline
    processor that tries a pattern only on text that can match it: same HTML, a third faster).
 2. nh3 with the allow-list of `authoring.sanitize`. What it removes is reported: M011 (raw
-   HTML), M015 (colour-only `style`), M019 (a URL scheme that is not allowed), with its line.
+   HTML), M015 (colour-only `style`), M019 (a URL scheme that is not allowed), with its line;
+   so is raw HTML left open (M020, `authoring.rawhtml`), which Markdown's output shows.
 3. Trusted markup that no author can write goes in only now, into slots the sanitizer kept:
    quiz placeholders `<div class="mc-quiz" data-quiz-id="ID">` and video `<figure><iframe>` whose
    `src` is built from `VIDEO_HOSTS`, never copied from the author.
@@ -44,6 +45,7 @@ from authoring.mdext.mathblocks import MathExtension
 from authoring.mdext.media import MediaExtension
 from authoring.mdext.quizfence import SUPERFENCES_CONFIG, QuizFenceExtension
 from authoring.model import Kind, Module, NumericAnswer, Question, SourceRef, TextAnswer
+from authoring.rawhtml import SOURCE_TAG_RE, Unclosed, find_unclosed, report_unclosed
 from authoring.sanitize import (
     VIDEO_HOSTS,
     AssetUrl,
@@ -161,6 +163,7 @@ class _Rendered:
     assets: tuple[str, ...]
     sources: tuple[tuple[str, str], ...]  # served URL -> URL as written
     links: tuple[tuple[str, str], ...] = ()  # linked course files: (path, URL as written)
+    unclosed: tuple[Unclosed, ...] = ()  # raw HTML left open (M020)
 
 
 def _render(text: str, asset_url: AssetUrl) -> _Rendered:
@@ -168,6 +171,9 @@ def _render(text: str, asset_url: AssetUrl) -> _Rendered:
     engine = _engine()
     with engine.lock:
         raw = engine.convert(text)
+        unclosed = []
+        if SOURCE_TAG_RE.search(text):  # no start tag in the source, nothing to leave open
+            unclosed = find_unclosed(raw, engine.md.is_block_level)
         clean, removed = sanitize_with(raw, rewrite)
         out = engine.media.fill(engine.quiz.fill(clean), asset_url, rewrite.assets)
         issues, headings = engine.issues(), engine.headings.headings
@@ -180,6 +186,7 @@ def _render(text: str, asset_url: AssetUrl) -> _Rendered:
         tuple(dict.fromkeys(rewrite.assets)),
         tuple(rewrite.sources.items()),
         tuple(rewrite.links.items()),
+        tuple(unclosed),
     )
 
 
@@ -205,6 +212,7 @@ def render_module(module: Module, *, asset_url: AssetUrl = default_asset_url) ->
             diags.append(
                 Diagnostic(path, line, column, CODES[item.code], item.code, item.message, item.hint)
             )
+    diags += report_unclosed(r.unclosed, module.body_md, first, path)
     diags += a11y.check_html(
         r.checked, path=path, locator=a11y.Locator(module.body_md, first), sources=dict(r.sources)
     )
