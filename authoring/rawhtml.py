@@ -12,17 +12,24 @@ harm a reader sees:
   emphasis. One left open inside a table cell stops at the cell, so it is not reported.
 
 Elements whose end tag HTML makes optional (`<li>`, `<td>`...) and void elements are not tracked.
+`OpenTagScan` runs just before Python-Markdown puts the raw HTML back, and puts it back itself
+the same way, so it knows which tags the author wrote: those are the ones counted to find the
+tag in the source (Markdown writes `<em>` too, for `*text*`).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from markdown import Markdown, util
+from markdown.postprocessors import Postprocessor, RawHtmlPostprocessor
+
 from authoring.a11y import Locator
 from authoring.diagnostics import CODES, Diagnostic
-from authoring.mdext.quizfence import CLOSE_FORMATTING, FORMATTING
+from authoring.mdext.quizfence import FORMATTING
 
 #: A start tag in the Markdown source (an autolink `<https://...>` is not one): without any, the
 #: scan is skipped.
@@ -33,19 +40,6 @@ _VOID = frozenset(_VOID_TAGS.split())
 _OPTIONAL_END = frozenset(_OPTIONAL_END_TAGS.split())
 _CELLS = frozenset({"td", "th", "caption"})  # a formatting element left open stops at their end
 _FORMATTING = frozenset(FORMATTING)
-
-
-@dataclass(frozen=True)
-class Unclosed:
-    """A start tag never closed: its tag name, its text as written, which occurrence of that text
-    it is in the HTML (0 for the first), and whether it swallowed the rest as a raw block."""
-
-    tag: str
-    text: str
-    occurrence: int
-    block: bool
-
-
 #: What the scan reads: comments and the content of `<pre>` (highlighted code, built by us) and of
 #: elements whose content is text (`<script>`...) are passed over whole; then start and end tags.
 _TOKEN_RE = re.compile(
@@ -54,14 +48,82 @@ _TOKEN_RE = re.compile(
     | <(?P<end>/)?(?P<tag>[A-Za-z][A-Za-z0-9-]*)(?:[^>"']|"[^"]*"|'[^']*')*>""",
     re.DOTALL | re.IGNORECASE | re.VERBOSE,
 )
+_PLACEHOLDER = util.HTML_PLACEHOLDER % r"([0-9]+)"
+_PLACEHOLDER_RE = re.compile(f"<p>{_PLACEHOLDER}</p>|{_PLACEHOLDER}")
+
+
+@dataclass(frozen=True)
+class Unclosed:
+    """A start tag never closed: its tag name, its text as written, which of the author's tags
+    with that text it is (0 for the first), and whether it swallowed the rest as a raw block."""
+
+    tag: str
+    text: str
+    occurrence: int
+    block: bool
+
+
+class OpenTagScan(Postprocessor):
+    """Finds the raw HTML left open (`found`), when `enabled`; the text passes unchanged."""
+
+    def __init__(self, md: Markdown) -> None:
+        super().__init__(md)
+        self.enabled = False
+        self.found: list[Unclosed] = []
+
+    def run(self, text: str) -> str:
+        self.found = []
+        if self.enabled and self.md.htmlStash.html_counter:
+            pieces: list[tuple[str, bool]] = []
+            self._restore(text, False, pieces)
+            self.found = find_unclosed(pieces, self.md.is_block_level)
+        return text
+
+    def _restore(self, text: str, raw: bool, out: list[tuple[str, bool]]) -> None:
+        """`RawHtmlPostprocessor`'s substitution, keeping which pieces are raw HTML."""
+        stash = self.md.htmlStash
+        wrapper = self.md.postprocessors["raw_html"]
+        assert isinstance(wrapper, RawHtmlPostprocessor)
+        pos = 0
+        for m in _PLACEHOLDER_RE.finditer(text):
+            key = int(m[1] or m[2])
+            if key >= stash.html_counter:
+                continue
+            out.append((text[pos : m.start()], raw))
+            html = str(stash.rawHtmlBlocks[key])
+            keep_p = m[1] is not None and not wrapper.isblocklevel(html)
+            out += [("<p>", False)] if keep_p else []
+            self._restore(html, True, out)
+            out += [("</p>", False)] if keep_p else []
+            pos = m.end()
+        out.append((text[pos:], raw))
+
+
+def register_open_tag_scan(md: Markdown) -> OpenTagScan:
+    """Register the scan just before `raw_html` (priority 30) puts the raw HTML back."""
+    scan = OpenTagScan(md)
+    md.postprocessors.register(scan, "mc_open_tags", 31)
+    return scan
+
+
 _Open = tuple[str, int, int]  # tag, where its start tag begins and ends in the HTML
 
 
-def find_unclosed(html: str, is_block_level: Callable[[str], bool]) -> list[Unclosed]:
-    """Every start tag in Python-Markdown's output that leaves something open, in order.
-    `is_block_level` is the Markdown instance's own test, so blocks are judged as it judged them;
-    the end tags `close_before_slots` added are not the author's, so they are left out."""
-    html = html.replace(CLOSE_FORMATTING, "")
+def find_unclosed(
+    pieces: Sequence[tuple[str, bool]], is_block_level: Callable[[str], bool]
+) -> list[Unclosed]:
+    """Every start tag of the author's that leaves something open, in order, in the HTML made of
+    `pieces` (text, whether it is the author's raw HTML). `is_block_level` is the Markdown
+    instance's own test, so blocks are judged as it judged them."""
+    html = "".join(text for text, _ in pieces)
+    starts, raw = [0], [False]
+    for text, is_raw in pieces:
+        starts.append(starts[-1] + len(text))
+        raw.append(is_raw)
+
+    def authors(offset: int) -> bool:
+        return raw[bisect_right(starts, offset)]
+
     stack: list[_Open] = []  # every element that needs its end tag, as Markdown reads them
     formatting: list[_Open] = []  # open formatting elements, in order
     cells: list[int] = []  # len(formatting) when each open table cell began
@@ -88,15 +150,32 @@ def find_unclosed(html: str, is_block_level: Callable[[str], bool]) -> list[Uncl
                 formatting.append((tag, m.start(), m.end()))
             elif tag in _CELLS:
                 cells.append(len(formatting))
-    found = [(*f, False) for f in formatting]
-    if stack and is_block_level(stack[0][0]):
+    found = [(*_blame(html, f, authors), False) for f in formatting]
+    if stack and authors(stack[0][1]) and is_block_level(stack[0][0]):
         found.append((*stack[0], True))
-    return [_unclosed(html, *f) for f in sorted(found, key=lambda f: f[1])]
+    return [_unclosed(html, *f, authors) for f in sorted(set(found), key=lambda f: f[1])]
 
 
-def _unclosed(html: str, tag: str, start: int, end: int, block: bool) -> Unclosed:
+def _blame(html: str, element: _Open, authors: Callable[[int], bool]) -> _Open:
+    """The author's start tag to report for an element left open: itself, or for one of
+    Markdown's (`*a <em>b*` leaves Markdown's `<em>` open, its end tag closing the author's), the
+    author's next tag of that name."""
+    tag, start, _ = element
+    if authors(start):
+        return element
+    pattern = re.compile(rf"<{tag}(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.IGNORECASE)
+    for m in pattern.finditer(html, start + 1):
+        if authors(m.start()):
+            return (tag, m.start(), m.end())
+    return element
+
+
+def _unclosed(
+    html: str, tag: str, start: int, end: int, block: bool, authors: Callable[[int], bool]
+) -> Unclosed:
     text = html[start:end]
-    return Unclosed(tag, text, html.lower().count(text.lower(), 0, start), block)
+    before = re.finditer(re.escape(text), html[:start], re.IGNORECASE)
+    return Unclosed(tag, text, sum(1 for m in before if authors(m.start())), block)
 
 
 def report_unclosed(

@@ -45,7 +45,7 @@ from authoring.mdext.mathblocks import MathExtension
 from authoring.mdext.media import MediaExtension
 from authoring.mdext.quizfence import SUPERFENCES_CONFIG, QuizFenceExtension
 from authoring.model import Kind, Module, NumericAnswer, Question, SourceRef, TextAnswer
-from authoring.rawhtml import SOURCE_TAG_RE, Unclosed, find_unclosed, report_unclosed
+from authoring.rawhtml import SOURCE_TAG_RE, Unclosed, register_open_tag_scan, report_unclosed
 from authoring.sanitize import (
     VIDEO_HOSTS,
     AssetUrl,
@@ -115,6 +115,7 @@ class _Engine:
         )
         self.headings = _Headings(self.md)
         self.md.treeprocessors.register(self.headings, "mc_headings", 5)
+        self.open_tags = register_open_tag_scan(self.md)
         self.lock = threading.Lock()
 
     def convert(self, text: str) -> str:
@@ -170,13 +171,13 @@ def _render(text: str, asset_url: AssetUrl) -> _Rendered:
     rewrite = Rewrite(asset_url)
     engine = _engine()
     with engine.lock:
+        # no start tag in the source, nothing left open: the scan is skipped
+        engine.open_tags.enabled = SOURCE_TAG_RE.search(text) is not None
         raw = engine.convert(text)
-        unclosed = []
-        if SOURCE_TAG_RE.search(text):  # no start tag in the source, nothing to leave open
-            unclosed = find_unclosed(raw, engine.md.is_block_level)
         clean, removed = sanitize_with(raw, rewrite)
         out = engine.media.fill(engine.quiz.fill(clean), asset_url, rewrite.assets)
         issues, headings = engine.issues(), engine.headings.headings
+        unclosed = engine.open_tags.found
     return _Rendered(
         out,
         clean,

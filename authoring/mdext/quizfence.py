@@ -41,7 +41,7 @@ _WRAPPED_SLOT_RE = re.compile(r'<p>\s*(<div class="mc-slot-[0-9a-f]{12}-[a-z]\d+
 FORMATTING = (
     "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
 )  # fmt: skip
-CLOSE_FORMATTING = "".join(f"</{tag}>" for tag in FORMATTING)
+_CLOSE_FORMATTING = "".join(f"</{tag}>" for tag in FORMATTING)
 _TAG = rf"(?P<tag>{'|'.join(FORMATTING)})(?=[\s/>])"
 _FORMATTING_START_RE = re.compile(f"<{_TAG}", re.IGNORECASE)
 _OPEN_AT_SLOT_RE = re.compile(rf'<(?P<end>/?){_TAG}|<div class="mc-slot-', re.IGNORECASE)
@@ -206,7 +206,7 @@ def close_before_slots(html: str) -> str:
             start = m.start()
             while start > pos and html[start - 1].isspace():
                 start -= 1
-            out += [html[pos:start], CLOSE_FORMATTING]
+            out += [html[pos:start], _CLOSE_FORMATTING]
             pos = start
             depth.clear()
     return "".join([*out, html[pos:]]) if out else html

@@ -78,6 +78,19 @@ def test_the_second_of_two_identical_tags_is_the_one_reported() -> None:
     assert m020(render_module(module(body, body_line=10))) == [inline(12, 3, "strong")]
 
 
+def test_markdowns_own_emphasis_does_not_shift_the_place() -> None:
+    # Markdown writes <em> for *this*: only the author's tags count when finding the place
+    body = "Some *stressed* words and **strong** ones.\n\nThen <em>one left open\n\nEnd.\n"
+    assert m020(render_module(module(body, body_line=1))) == [inline(3, 6, "em")]
+
+
+def test_an_author_tag_that_takes_markdowns_end_tag_is_the_one_reported() -> None:
+    # `*a <em>b*`: Markdown's </em> closes the author's <em>, and Markdown's own stays open
+    body = "Intro.\n\n*a <em>b*\n\nEnd.\n"
+    result = render_module(module(body, body_line=1))
+    assert m020(result) == [inline(3, 4, "em")]
+
+
 def test_a_quoted_angle_bracket_does_not_end_the_tag() -> None:
     body = 'Intro.\n\nGo <a title="a > b" href="https://example.org">there\n\nNext.\n'
     assert m020(render_module(module(body, body_line=1))) == [inline(3, 4, "a")]
