@@ -42,10 +42,11 @@ _CELLS = frozenset({"td", "th", "caption"})  # a formatting element left open st
 _FORMATTING = frozenset(FORMATTING)
 #: What the scan reads: comments and the content of `<pre>` (highlighted code, built by us) and of
 #: elements whose content is text (`<script>`...) are passed over whole; then start and end tags.
+_ATTRIBUTES = r"""(?:[^>"']|"[^"]*"|'[^']*')*"""  # up to the tag's `>`, quoted `>` included
 _TOKEN_RE = re.compile(
-    r"""<!--.*?-->
-    | <(?P<skip>pre|script|style|textarea|title|xmp)\b(?:[^>"']|"[^"]*"|'[^']*')*>.*?</(?P=skip)\s*>
-    | <(?P<end>/)?(?P<tag>[A-Za-z][A-Za-z0-9-]*)(?:[^>"']|"[^"]*"|'[^']*')*>""",
+    rf"""<!--.*?-->
+    | <(?P<skip>pre|script|style|textarea|title|xmp)\b{_ATTRIBUTES}>.*?</(?P=skip)\s*>
+    | <(?P<end>/)?(?P<tag>[A-Za-z][A-Za-z0-9-]*){_ATTRIBUTES}>""",
     re.DOTALL | re.IGNORECASE | re.VERBOSE,
 )
 _PLACEHOLDER = util.HTML_PLACEHOLDER % r"([0-9]+)"
@@ -163,7 +164,7 @@ def _blame(html: str, element: _Open, authors: Callable[[int], bool]) -> _Open:
     tag, start, _ = element
     if authors(start):
         return element
-    pattern = re.compile(rf"<{tag}(?=[\s/>])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.IGNORECASE)
+    pattern = re.compile(rf"<{tag}(?=[\s/>]){_ATTRIBUTES}>", re.IGNORECASE)
     for m in pattern.finditer(html, start + 1):
         if authors(m.start()):
             return (tag, m.start(), m.end())
