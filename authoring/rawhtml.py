@@ -144,7 +144,7 @@ def find_unclosed(
                         break
             elif tag in _CELLS and cells:
                 del formatting[cells.pop() :]
-        elif tag not in _VOID:
+        elif tag not in _VOID and not m[0].endswith("/>"):  # Markdown reads `<div/>` as closed
             if tag not in _OPTIONAL_END:
                 stack.append((tag, m.start(), m.end()))
             if tag in _FORMATTING:

@@ -113,6 +113,7 @@ def test_an_unclosed_tag_inside_a_closed_block_still_leaks_out_of_it() -> None:
         "Line<br>break, a rule:\n\n<hr>\n\n<img src='a.png' alt='A'>\n",
         "| a | b |\n| --- | --- |\n| <em>cell | b |\n\nAfter the table.\n",
         "Autolinks <https://example.org> are not tags.\n",
+        "<div/>\n\nText *here*, and a <span/> inline.\n",
         "<div>\n<![0\n</div>\n",  # a malformed declaration the stdlib parser failed on
     ],
 )
