@@ -75,16 +75,19 @@ class OpenTagScan(Postprocessor):
     def run(self, text: str) -> str:
         self.found = []
         if self.enabled and self.md.htmlStash.html_counter:
+            restorer = self.md.postprocessors["raw_html"]
+            assert isinstance(restorer, RawHtmlPostprocessor)
             pieces: list[tuple[str, bool]] = []
-            self._restore(text, False, pieces)
+            self._restore(text, False, restorer.isblocklevel, pieces)
             self.found = find_unclosed(pieces, self.md.is_block_level)
         return text
 
-    def _restore(self, text: str, raw: bool, out: list[tuple[str, bool]]) -> None:
-        """`RawHtmlPostprocessor`'s substitution, keeping which pieces are raw HTML."""
+    def _restore(
+        self, text: str, raw: bool, is_block: Callable[[str], bool], out: list[tuple[str, bool]]
+    ) -> None:
+        """`RawHtmlPostprocessor`'s substitution (`is_block` is its test for leaving a stashed
+        block out of the `<p>` around it), keeping which pieces are raw HTML."""
         stash = self.md.htmlStash
-        wrapper = self.md.postprocessors["raw_html"]
-        assert isinstance(wrapper, RawHtmlPostprocessor)
         pos = 0
         for m in _PLACEHOLDER_RE.finditer(text):
             key = int(m[1] or m[2])
@@ -92,9 +95,9 @@ class OpenTagScan(Postprocessor):
                 continue
             out.append((text[pos : m.start()], raw))
             html = str(stash.rawHtmlBlocks[key])
-            keep_p = m[1] is not None and not wrapper.isblocklevel(html)
+            keep_p = m[1] is not None and not is_block(html)
             out += [("<p>", False)] if keep_p else []
-            self._restore(html, True, out)
+            self._restore(html, True, is_block, out)
             out += [("</p>", False)] if keep_p else []
             pos = m.end()
         out.append((text[pos:], raw))
