@@ -8,7 +8,9 @@ gunicorn master and workers). Asserts nothing about time. Targets (issue 3): 0 e
 <= 3 ms of tool CPU per launch, on the machine where the pylti1p3 Flask example took 4.4 ms.
 The same driver then runs that peer (peer_pylti1p3.py) under the same gunicorn, so the target
 carries over to any machine as a ratio (<= 3 / 4.4 of the peer); microcred and the peer take
-turns for --rounds rounds and the median round is reported.
+turns for --rounds rounds and the median round is reported. Each round also drives bare Flask
+(floor_flask.py: the same requests, no LTI work), which shows how much of any Flask tool's
+figure on this machine is the framework's alone.
 
     python -m tests.benchmarks.bench_launch [--quick] [--launches N] [--users U] [--rounds R]
 
@@ -278,6 +280,27 @@ def run_peer(launches: int, warmup: int, users: int, workers: int) -> dict[str, 
             return _drive(urls, jwks_port, server.pid, label, cfg)
 
 
+def run_floor(launches: int, warmup: int, users: int, workers: int) -> dict[str, Any]:
+    """The same drive against bare Flask under the same gunicorn (tests/benchmarks/floor_flask.py):
+    what a launch's two requests cost before any LTI work."""
+    port, jwks_port = free_port(), free_port()
+    floor = f"http://127.0.0.1:{port}"
+    cfg = {"launches": launches, "warmup": warmup, "users": users}
+    with tempfile.TemporaryDirectory(prefix="microcred-floor-") as tmp:
+        env = {"PEER_ISSUER": f"http://127.0.0.1:{jwks_port}"}
+        with gunicorn(
+            env,
+            port,
+            workers,
+            app="tests.benchmarks.floor_flask:create_app()",
+            ready_path="/ready",
+            log=Path(tmp) / "gunicorn.log",
+        ) as server:
+            urls = (f"{floor}/login", f"{floor}/launch", f"{floor}/launch")
+            label = f"bare Flask (no LTI work) gunicorn -w {workers}"
+            return _drive(urls, jwks_port, server.pid, label, cfg)
+
+
 def cpu_ms(result: dict[str, Any]) -> float | None:
     value = (result.get("tool_cpu") or {}).get("cpu_ms_per_launch")
     return float(value) if value is not None else None
@@ -311,6 +334,12 @@ def peer_lines(result: dict[str, Any], peer: dict[str, Any]) -> list[str]:
         f" {peer.get('attempted')} (pylti1p3 Flask example, shared cache; issue 3 measured"
         f" {PEER_REFERENCE_MS} ms on its machine)"
     ]
+    floor = cpu_ms(peer["floor"]) if "floor" in peer else None
+    if floor is not None:
+        lines.append(
+            f"bare Flask per launch {floor} ms, {peer['floor'].get('errors')} errors (the same"
+            " requests under the same gunicorn, no LTI work: the framework's share)"
+        )
     if ours and theirs:
         scaled = TARGET_CPU_MS * theirs / PEER_REFERENCE_MS
         verdict = "met" if ours <= scaled else "not met"
@@ -359,11 +388,17 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             raise
         peer = None if args.no_peer else run_peer(launches, warmup, args.users, args.workers)
+        if peer is not None:
+            peer["floor"] = run_floor(launches, warmup, args.users, args.workers)
         pairs.append((result, peer))
     print("\n== bench_launch (gunicorn, PostgreSQL, Redis)")
     if rounds > 1:
         for i, (result, peer) in enumerate(pairs, 1):
-            theirs = f", peer {cpu_ms(peer)} ms" if peer is not None else ""
+            theirs = (
+                f", peer {cpu_ms(peer)} ms, bare Flask {cpu_ms(peer['floor'])} ms"
+                if peer is not None
+                else ""
+            )
             print(f"  round {i}: microcred {cpu_ms(result)} ms per launch{theirs}")
     result, peer = sorted(pairs, key=_round_key)[len(pairs) // 2]  # the median round
     for line in summary(result):
