@@ -24,7 +24,9 @@ from typing import Any
 
 import click
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
+
+from .localserver import make_local_server
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +200,7 @@ class PortInUse(click.ClickException):
 
 def _server(app: Flask, bind: str, port: int, what: str) -> BaseWSGIServer:
     try:
-        return make_server(bind, port, app, threaded=True)
+        return make_local_server(bind, port, app)
     except (OSError, SystemExit) as exc:  # werkzeug exits on EADDRINUSE in some versions
         raise PortInUse(
             f"port {port} for {what} is in use (is `make run` already running? "

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
+
+from plugin.localserver import make_local_server
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -20,7 +22,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @dataclass
 class LiveServer:
-    """A threaded werkzeug server in a background thread."""
+    """A threaded werkzeug server (plugin.localserver: it closes every response) in a background
+    thread."""
 
     url: str
     server: BaseWSGIServer
@@ -38,7 +41,7 @@ def start_server(
     """Serve `app` on host:port (a free one by default); `public_host` names it in the URL
     (use "localhost" for the tool and "127.0.0.1" for the dev LMS so the two are cross-site)."""
     port = port or free_port(host)
-    server = make_server(host, port, app, threaded=True)  # type: ignore[arg-type]
+    server = make_local_server(host, port, app)
     thread = threading.Thread(target=server.serve_forever, name=f"live-{port}", daemon=True)
     thread.start()
     return LiveServer(f"http://{public_host or host}:{port}", server, thread)

@@ -292,10 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     total = args.scores or (500 if args.quick else 10_000)
     items = 20 if total <= 500 else 100
     users = math.ceil(total / items)
-    from werkzeug.serving import make_server
 
     from plugin import create_app
     from plugin.devlms import create_devlms_app
+    from plugin.localserver import make_local_server
 
     with (
         tempfile.TemporaryDirectory(prefix="bench-grades-") as tmp,
@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
 
             upgrade()
         learner_ids, link_ids = _seed_tool(app, lms_url, subs, urls)
-        tool_server = make_server("127.0.0.1", tool_port, app, threaded=True)
+        tool_server = make_local_server("127.0.0.1", tool_port, app)
         tool_thread = threading.Thread(target=tool_server.serve_forever, daemon=True)
         tool_thread.start()
         lms = DevLmsServer(lms_config, lms_port, folder)
