@@ -48,6 +48,8 @@ CLIENT_ID = "bench-client"
 DEPLOYMENT_ID = "bench-deployment"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+#: One round's comparison runs: the pylti1p3 peer and bare Flask.
+Others = tuple[dict[str, Any], dict[str, Any]]
 
 
 def free_port() -> int:
@@ -326,20 +328,17 @@ def _kernel_pct(result: dict[str, Any]) -> str:
     return f"{round(share * 100)}%" if share is not None else "unknown"
 
 
-def peer_lines(result: dict[str, Any], peer: dict[str, Any]) -> list[str]:
-    """The peer's figures and the target carried over to this machine through them."""
+def peer_lines(result: dict[str, Any], peer: dict[str, Any], floor: dict[str, Any]) -> list[str]:
+    """The peer's and bare Flask's figures, and the target carried over to this machine through
+    the peer's."""
     ours, theirs = cpu_ms(result), cpu_ms(peer)
     lines = [
         f"peer CPU per launch   {theirs} ms, {peer.get('errors')} errors of"
         f" {peer.get('attempted')} (pylti1p3 Flask example, shared cache; issue 3 measured"
-        f" {PEER_REFERENCE_MS} ms on its machine)"
+        f" {PEER_REFERENCE_MS} ms on its machine)",
+        f"bare Flask per launch {cpu_ms(floor)} ms, {floor.get('errors')} errors (the same"
+        " requests under the same gunicorn, no LTI work: the framework's share)",
     ]
-    floor = cpu_ms(peer["floor"]) if "floor" in peer else None
-    if floor is not None:
-        lines.append(
-            f"bare Flask per launch {floor} ms, {peer['floor'].get('errors')} errors (the same"
-            " requests under the same gunicorn, no LTI work: the framework's share)"
-        )
     if ours and theirs:
         scaled = TARGET_CPU_MS * theirs / PEER_REFERENCE_MS
         verdict = "met" if ours <= scaled else "not met"
@@ -376,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     launches = args.launches or (100 if args.quick else 1000)
     warmup = args.warmup if args.warmup is not None else (20 if args.quick else 100)
     rounds = args.rounds or (1 if args.quick else 5)
-    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    # per round: microcred, then (the peer, bare Flask) unless --no-peer
+    pairs: list[tuple[dict[str, Any], Others | None]] = []
     for _ in range(rounds):
         try:
             result = run(launches, warmup, args.users, args.workers, args.threads)
@@ -387,30 +387,33 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"skipped: PostgreSQL is not reachable ({exc.__class__.__name__})")
                 return 0
             raise
-        peer = None if args.no_peer else run_peer(launches, warmup, args.users, args.workers)
-        if peer is not None:
-            peer["floor"] = run_floor(launches, warmup, args.users, args.workers)
-        pairs.append((result, peer))
+        others = None
+        if not args.no_peer:
+            others = (
+                run_peer(launches, warmup, args.users, args.workers),
+                run_floor(launches, warmup, args.users, args.workers),
+            )
+        pairs.append((result, others))
     print("\n== bench_launch (gunicorn, PostgreSQL, Redis)")
     if rounds > 1:
-        for i, (result, peer) in enumerate(pairs, 1):
+        for i, (result, others) in enumerate(pairs, 1):
             theirs = (
-                f", peer {cpu_ms(peer)} ms, bare Flask {cpu_ms(peer['floor'])} ms"
-                if peer is not None
+                f", peer {cpu_ms(others[0])} ms, bare Flask {cpu_ms(others[1])} ms"
+                if others is not None
                 else ""
             )
             print(f"  round {i}: microcred {cpu_ms(result)} ms per launch{theirs}")
-    result, peer = sorted(pairs, key=_round_key)[len(pairs) // 2]  # the median round
+    result, others = sorted(pairs, key=_round_key)[len(pairs) // 2]  # the median round
     for line in summary(result):
         print("  " + line)
-    if peer is not None:
-        print("  " + "\n  ".join(peer_lines(result, peer)))
+    if others is not None:
+        print("  " + "\n  ".join(peer_lines(result, *others)))
     return 1 if any(r.get("errors") for r, _ in pairs) else 0
 
 
-def _round_key(pair: tuple[dict[str, Any], dict[str, Any] | None]) -> float:
+def _round_key(pair: tuple[dict[str, Any], Others | None]) -> float:
     """Rounds order by microcred's CPU relative to the peer's (or alone, without a peer)."""
-    ours, theirs = cpu_ms(pair[0]) or 0.0, cpu_ms(pair[1]) if pair[1] is not None else None
+    ours, theirs = cpu_ms(pair[0]) or 0.0, cpu_ms(pair[1][0]) if pair[1] is not None else None
     return ours / theirs if theirs else ours
 
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import requests
 from flask import Flask
 
 from tests.servers import live_server
@@ -69,8 +70,6 @@ def test_a_whole_response_still_arrives(tmp_path: Path) -> None:
     (tmp_path / "big.css").write_text("p { margin: 0; }\n" * 10_000)
     app, returned = _static_app(tmp_path)
     with live_server(app) as srv:
-        import requests
-
         answer = requests.get(f"{srv.url}/static/big.css", timeout=10)
     assert answer.status_code == 200
     assert answer.text == "p { margin: 0; }\n" * 10_000
